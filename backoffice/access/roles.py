@@ -1,0 +1,99 @@
+"""Roles and what each may do. Deny by default: a capability not listed is refused."""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Role(models.TextChoices):
+    INSTITUTION_STAFF = "institution_staff", _("Institution staff (所属機関の職員)")
+    SUPPORT_ORG_STAFF = "support_org_staff", _("Registered support organisation staff (登録支援機関)")
+    PUBLIC_INTEREST_STAFF = "public_interest_staff", _("Public-interest corporation staff (公益法人)")
+    REVIEWER = "reviewer", _("Reviewer")
+    SUPERVISOR = "supervisor", _("Supervising reviewer")
+    AUDITOR = "auditor", _("Auditor")
+    ADMINISTRATOR = "administrator", _("Administrator")
+    FOREIGN_NATIONAL = "foreign_national", _("Foreign national (外国人本人)")
+    LEGAL_REPRESENTATIVE = "legal_representative", _("Legal representative (法定代理人)")
+    RELATIVE = "relative", _("Relative (親族)")
+    LAWYER = "lawyer", _("Lawyer (弁護士)")
+    GYOSEISHOSHI = "gyoseishoshi", _("Gyoseishoshi (行政書士)")
+
+
+INSTITUTION_SIDE = frozenset({Role.INSTITUTION_STAFF, Role.SUPPORT_ORG_STAFF, Role.PUBLIC_INTEREST_STAFF})
+BUREAU_SIDE = frozenset({Role.REVIEWER, Role.SUPERVISOR})
+INDIVIDUALS = frozenset(
+    {Role.FOREIGN_NATIONAL, Role.LEGAL_REPRESENTATIVE, Role.RELATIVE, Role.LAWYER, Role.GYOSEISHOSHI}
+)
+# These roles hold the keys to many institutions' data: a password alone is not enough.
+SECOND_FACTOR_REQUIRED = frozenset({Role.REVIEWER, Role.SUPERVISOR, Role.AUDITOR, Role.ADMINISTRATOR})
+
+
+class Cap:
+    """Capability names. A view declares the one it needs; roles grant them below."""
+
+    WORKBENCH = "workbench.use"
+    ACTIVITY_MANAGE = "activity.manage"
+    COMMENT_POST = "comment.post"
+    EXPORT = "export.run"
+    AUDIT_VERIFY = "audit.verify"
+    AUDIT_VIEW = "audit.view"
+    INSTITUTION_VIEW = "institution.view"
+    INSTITUTION_CREATE = "institution.create"
+    INSTITUTION_EDIT = "institution.edit"
+    INSTITUTION_SUSPEND = "institution.suspend"
+    INSTITUTION_CLOSE = "institution.close"
+    MEMBERSHIP_MANAGE = "membership.manage"
+    DELEGATION_MANAGE = "delegation.manage"
+
+
+_STAFF_CAPS = frozenset(
+    {
+        Cap.WORKBENCH,
+        Cap.ACTIVITY_MANAGE,
+        Cap.COMMENT_POST,
+        Cap.EXPORT,
+        Cap.INSTITUTION_VIEW,
+        Cap.INSTITUTION_EDIT,
+        Cap.INSTITUTION_CLOSE,
+        Cap.DELEGATION_MANAGE,
+    }
+)
+_REVIEWER_CAPS = frozenset(
+    {
+        Cap.WORKBENCH,
+        Cap.ACTIVITY_MANAGE,
+        Cap.COMMENT_POST,
+        Cap.EXPORT,
+        Cap.INSTITUTION_VIEW,
+        Cap.INSTITUTION_CREATE,
+        Cap.INSTITUTION_EDIT,
+        Cap.INSTITUTION_SUSPEND,
+        Cap.MEMBERSHIP_MANAGE,
+        Cap.DELEGATION_MANAGE,
+    }
+)
+
+ROLE_CAPABILITIES: dict[str, frozenset[str]] = {
+    Role.INSTITUTION_STAFF: _STAFF_CAPS,
+    Role.SUPPORT_ORG_STAFF: _STAFF_CAPS - {Cap.DELEGATION_MANAGE},
+    Role.PUBLIC_INTEREST_STAFF: _STAFF_CAPS - {Cap.DELEGATION_MANAGE},
+    Role.REVIEWER: _REVIEWER_CAPS,
+    Role.SUPERVISOR: _REVIEWER_CAPS,
+    # Auditors read everything and change nothing: no edit, comment or activity caps.
+    Role.AUDITOR: frozenset(
+        {Cap.WORKBENCH, Cap.EXPORT, Cap.AUDIT_VERIFY, Cap.AUDIT_VIEW, Cap.INSTITUTION_VIEW}
+    ),
+    Role.ADMINISTRATOR: _REVIEWER_CAPS | {Cap.AUDIT_VERIFY, Cap.AUDIT_VIEW, Cap.INSTITUTION_CLOSE},
+    # Individuals file applications (later issues); the institution workbench is not theirs.
+    Role.FOREIGN_NATIONAL: frozenset(),
+    Role.LEGAL_REPRESENTATIVE: frozenset(),
+    Role.RELATIVE: frozenset(),
+    Role.LAWYER: frozenset(),
+    Role.GYOSEISHOSHI: frozenset(),
+}
+
+
+def role_has(role: str, capability: str) -> bool:
+    return capability in ROLE_CAPABILITIES.get(role, frozenset())

@@ -1,0 +1,101 @@
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+from pathlib import Path
+
+from celery import shared_task
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.mail import send_mail
+from django.db import transaction
+from django.utils import timezone
+
+from backoffice.workbench.exports import write_rows
+from backoffice.workbench.lists import ListParams, filtered_queryset, ordered
+from backoffice.workbench.models import ExportJob, OutboxMessage
+from backoffice.workbench.registry import LIST_SPECS
+
+log = logging.getLogger(__name__)
+
+
+@shared_task(name="workbench.outbox_deliver", acks_late=True, time_limit=120, max_retries=5)
+def outbox_deliver(message_id: int) -> bool:
+    """Send one outbox message. Idempotent: a message already sent is left alone."""
+    with transaction.atomic():
+        message = OutboxMessage.objects.select_for_update(skip_locked=True).filter(pk=message_id).first()
+        if message is None or message.sent_at is not None:
+            return False
+        message.attempts += 1
+        try:
+            send_mail(message.subject, message.body, settings.DEFAULT_FROM_EMAIL, [message.recipient])
+        except Exception as exc:
+            message.last_error = str(exc)[:2000]
+            message.save(update_fields=["attempts", "last_error"])
+            log.warning("outbox message %s not sent: %s", message_id, exc)
+            return False
+        message.sent_at = timezone.now()
+        message.save(update_fields=["attempts", "sent_at"])
+    return True
+
+
+@shared_task(name="workbench.outbox_flush", acks_late=True, time_limit=600)
+def outbox_flush() -> int:
+    """Re-send what a broker outage or a mail failure left behind."""
+    stale = timezone.now() - timedelta(minutes=1)
+    ids = list(
+        OutboxMessage.objects.filter(sent_at__isnull=True, created_at__lt=stale, attempts__lt=10).values_list(
+            "pk", flat=True
+        )[:500]
+    )
+    return sum(1 for pk in ids if outbox_deliver(pk))
+
+
+def export_dir() -> Path:
+    path = Path(settings.MEDIA_ROOT) / "exports"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+@shared_task(name="workbench.export_run", acks_late=True, time_limit=3600, soft_time_limit=3500)
+def export_run(job_id: int) -> str:
+    job = ExportJob.objects.select_related("user").get(pk=job_id)
+    if job.status == ExportJob.Status.DONE:
+        return job.file_name
+    spec = LIST_SPECS[job.list_key]
+    user = get_user_model().objects.get(pk=job.user_id)
+    params = ListParams.from_dict(job.params)
+    qs = ordered(spec, filtered_queryset(spec, user, params), params)
+    if spec.select_related:
+        qs = qs.select_related(*spec.select_related)
+    cap = settings.WORKBENCH_EXPORT_MAX_ROWS
+    total = qs.order_by()[: cap + 1].count()
+    ExportJob.objects.filter(pk=job.pk).update(status=ExportJob.Status.RUNNING, total=min(total, cap), done=0)
+    assert spec.export_resource is not None
+    resource = spec.export_resource()
+    headers = [str(h) for h in resource.get_export_headers()]
+    fields = resource.get_export_fields()
+    file_name = f"export-{job.pk}-{spec.key}.{job.file_format}"
+
+    def rows():  # type: ignore[no-untyped-def]
+        for obj in qs[:cap].iterator(chunk_size=2000):
+            yield [resource.export_field(f, obj) for f in fields]
+
+    def progress(done: int) -> None:
+        ExportJob.objects.filter(pk=job.pk).update(done=done)
+
+    try:
+        count = write_rows(
+            path=export_dir() / file_name,
+            file_format=job.file_format,
+            headers=headers,
+            rows=rows(),
+            progress=progress,
+        )
+    except Exception as exc:
+        ExportJob.objects.filter(pk=job.pk).update(status=ExportJob.Status.FAILED, error=str(exc)[:2000])
+        raise
+    ExportJob.objects.filter(pk=job.pk).update(
+        status=ExportJob.Status.DONE, done=count, file_name=file_name, finished_at=timezone.now()
+    )
+    return file_name

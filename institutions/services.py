@@ -1,0 +1,170 @@
+"""Every write of the registry: one transaction, the row locked, the audit event inside it."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import models, transaction
+from django.utils.translation import gettext as _
+from django_fsm import can_proceed, has_transition_perm
+
+from backoffice.audit.services import audit_log
+from institutions.models import Institution
+from institutions.rules import Category1Basis, CategoryEvidence, category_for
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, models.Model):
+        return {"id": value.pk, "label": str(value)}
+    if isinstance(value, date | datetime):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value)
+    return value
+
+
+def field_changes(instance: models.Model, before: dict[str, Any], fields: list[str]) -> dict[str, Any]:
+    """Old → new for the fields that changed: the chatter's tracking lines."""
+    changes = {}
+    for name in fields:
+        old, new = before.get(name), getattr(instance, name)
+        if old != new:
+            changes[name] = {"from": _jsonable(old), "to": _jsonable(new)}
+    return changes
+
+
+def snapshot(instance: models.Model, fields: list[str]) -> dict[str, Any]:
+    return {name: getattr(instance, name) for name in fields}
+
+
+def _apply_category(institution: Institution) -> None:
+    basis = Category1Basis(institution.category1_basis) if institution.category1_basis else None
+    decision = category_for(
+        CategoryEvidence(
+            category1_basis=basis,
+            statutory_report_filed=institution.statutory_report_filed,
+            withholding_tax_yen=institution.withholding_tax_yen,
+        )
+    )
+    institution.category = decision.category
+    institution.category_reason = f"{decision.code}: {decision.explanation_ja} / {decision.explanation_en}"[
+        :300
+    ]
+
+
+def institution_create(*, actor: Any, data: dict[str, Any]) -> Institution:
+    with transaction.atomic():
+        institution = Institution(**data)
+        _apply_category(institution)
+        institution.save()
+        audit_log(
+            actor=actor,
+            action="institution.created",
+            target=institution,
+            institution_id=institution.pk,
+            data={"fields": {k: _jsonable(v) for k, v in data.items()}, "category": institution.category},
+        )
+    return institution
+
+
+def institution_update(*, actor: Any, institution_id: int, data: dict[str, Any]) -> Institution:
+    with transaction.atomic():
+        institution = Institution.objects.select_for_update().get(pk=institution_id)
+        fields = [*data.keys(), "category"]
+        before = snapshot(institution, fields)
+        for name, value in data.items():
+            setattr(institution, name, value)
+        _apply_category(institution)
+        changes = field_changes(institution, before, fields)
+        if not changes:
+            return institution
+        institution.save(update_fields=[*data.keys(), "category", "category_reason", "updated_at"])
+        audit_log(
+            actor=actor,
+            action="institution.updated",
+            target=institution,
+            institution_id=institution.pk,
+            data={"changes": changes},
+        )
+    return institution
+
+
+def institution_transition(*, actor: Any, institution_id: int, name: str, reason: str = "") -> Institution:
+    """Run one lifecycle transition (suspend, reinstate, close) with its permission and conditions."""
+    if name not in {"suspend", "reinstate", "close"}:
+        raise PermissionDenied
+    with transaction.atomic():
+        institution = Institution.objects.select_for_update().get(pk=institution_id)
+        method = getattr(institution, name)
+        if not has_transition_perm(method, actor):
+            if can_proceed(method, check_conditions=False) and not can_proceed(method):
+                raise ValidationError(_("This action is blocked: its conditions are not met."))
+            raise PermissionDenied
+        source = institution.status
+        method()
+        institution.save(update_fields=["status", "updated_at"])
+        audit_log(
+            actor=actor,
+            action=f"institution.{name}",
+            target=institution,
+            institution_id=institution.pk,
+            data={
+                "transition": {"field": "status", "from": source, "to": institution.status},
+                "reason": reason,
+            },
+        )
+    return institution
+
+
+def child_record_save(
+    *,
+    actor: Any,
+    instance: models.Model,
+    entity: str,
+    institution_id: int,
+    fields: list[str],
+    before: dict[str, Any] | None,
+) -> models.Model:
+    """Create or update an officer, sentence, filing, employee, membership or delegation.
+
+    ``before`` is the snapshot taken when the form was loaded (None when creating).
+    """
+    with transaction.atomic():
+        if before is None:
+            instance.save()
+            audit_log(
+                actor=actor,
+                action=f"{entity}.created",
+                target=instance,
+                institution_id=institution_id,
+                data={"fields": {name: _jsonable(getattr(instance, name)) for name in fields}},
+            )
+            return instance
+        type(instance).objects.select_for_update().filter(pk=instance.pk).first()
+        changes = field_changes(instance, before, fields)
+        if changes:
+            instance.save()
+            audit_log(
+                actor=actor,
+                action=f"{entity}.updated",
+                target=instance,
+                institution_id=institution_id,
+                data={"changes": changes},
+            )
+    return instance
+
+
+def child_record_delete(*, actor: Any, instance: models.Model, entity: str, institution_id: int) -> None:
+    with transaction.atomic():
+        label = str(instance)
+        audit_log(
+            actor=actor,
+            action=f"{entity}.deleted",
+            target=instance,
+            institution_id=institution_id,
+            data={"label": label},
+        )
+        instance.delete()

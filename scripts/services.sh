@@ -1,0 +1,56 @@
+#!/usr/bin/env bash
+# Throwaway PostgreSQL, Redis and a Celery worker on loopback, for tests and benchmarks.
+#   scripts/services.sh up|down      (RUN, PGPORT, REDIS_PORT may be set by the caller)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+RUN=${RUN:-$PWD/var/test-run}
+PGPORT=${PGPORT:-54329}
+REDIS_PORT=${REDIS_PORT:-6390}
+PGBIN=${PGBIN:-/usr/lib/postgresql/15/bin}
+PG=(runuser -u postgres --)
+[ "$(id -u)" = 0 ] || PG=()
+
+wait_for() { local secs=$1; shift; local end=$((SECONDS + secs)); until "$@" >/dev/null 2>&1; do
+  [ $SECONDS -lt $end ] || { echo "timed out waiting for: $*" >&2; return 1; }; sleep 0.1; done; }
+alive() { local st; st=$(ps -o stat= -p "$1" 2>/dev/null) || return 1; [[ $st != Z* ]]; }
+stop_pid() { [ -f "$1" ] || return 0; local p; p=$(cat "$1"); kill -TERM "$p" 2>/dev/null || { rm -f "$1"; return 0; }
+  for _ in $(seq 100); do alive "$p" || { rm -f "$1"; return 0; }; sleep 0.1; done; kill -KILL "$p" 2>/dev/null || true; rm -f "$1"; }
+
+up() {
+  down >/dev/null 2>&1 || true
+  rm -rf "$RUN"; mkdir -p "$RUN"; chmod 755 "$RUN"
+  if [ ${#PG[@]} -gt 0 ]; then install -d -o postgres -g postgres -m 700 "$RUN/pg" "$RUN/pg/data" "$RUN/pg/sock"
+  else mkdir -p "$RUN/pg/data" "$RUN/pg/sock"; chmod 700 "$RUN/pg/data"; fi
+  "${PG[@]}" "$PGBIN/initdb" -D "$RUN/pg/data" -U postgres -A trust -E UTF8 --locale=C.UTF-8 --no-sync >"$RUN/initdb.log"
+  "${PG[@]}" "$PGBIN/pg_ctl" -D "$RUN/pg/data" -l "$RUN/pg/server.log" -w -t 30 \
+    -o "-p $PGPORT -k $RUN/pg/sock -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c wal_level=minimal -c max_wal_senders=0 ${PG_EXTRA_OPTS:-}" start >/dev/null
+  "${PG[@]}" "$PGBIN/psql" -h 127.0.0.1 -p "$PGPORT" -U postgres -qAt \
+    -c "CREATE ROLE app LOGIN PASSWORD 'app' SUPERUSER" -c "CREATE DATABASE app OWNER app" >/dev/null
+  mkdir -p "$RUN/redis"
+  redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --daemonize yes --save '' --appendonly no \
+    --dir "$RUN/redis" --pidfile "$RUN/redis/redis.pid" --logfile "$RUN/redis/redis.log"
+  wait_for 10 redis-cli -p "$REDIS_PORT" ping
+  cp "$RUN/redis/redis.pid" "$RUN/redis.pid"
+  if [ "${START_WORKER:-1}" = 1 ]; then
+    # The worker talks to the database that pytest-django creates (test_app).
+    DATABASE_URL="postgresql://app:app@127.0.0.1:$PGPORT/${WORKER_DB:-test_app}" REDIS_URL="redis://127.0.0.1:$REDIS_PORT/0" \
+    EMAIL_FILE_PATH="$RUN/mail" ZAIRYU_VAR_DIR="$RUN/var" \
+      .venv/bin/python -m celery -A backoffice worker -Q mail,default,reports -l info --pool=solo \
+      --without-gossip --without-mingle --without-heartbeat -n "test@%h" >"$RUN/celery.log" 2>&1 &
+    echo $! >"$RUN/celery.pid"
+    wait_for 60 grep -q ' ready\.' "$RUN/celery.log" || { cat "$RUN/celery.log" >&2; return 1; }
+  fi
+  echo "services up: PostgreSQL 127.0.0.1:$PGPORT, Redis 127.0.0.1:$REDIS_PORT, worker pid $(cat "$RUN/celery.pid" 2>/dev/null || echo none)"
+}
+
+down() {
+  stop_pid "$RUN/celery.pid"
+  if [ -f "$RUN/redis.pid" ]; then stop_pid "$RUN/redis.pid"; fi
+  if [ -d "$RUN/pg/data" ]; then "${PG[@]}" "$PGBIN/pg_ctl" -D "$RUN/pg/data" -m immediate -w stop >/dev/null 2>&1 || true; fi
+}
+
+case "${1:-}" in
+  up) up ;;
+  down) down ;;
+  *) echo "usage: $0 up|down" >&2; exit 2 ;;
+esac

@@ -1,0 +1,193 @@
+"""Every URL × every role → the expected status code. Grows with each issue.
+
+200 shown, 302 sent to log in, 403 role not allowed, 404 outside the user's scope.
+A URL pattern missing from this table fails the completeness test below.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from tests.conftest import login_as
+
+ROLES = [
+    "anonymous",
+    "hr",
+    "hr_other",
+    "support",
+    "public_interest",
+    "reviewer_tokyo",
+    "supervisor_tokyo",
+    "reviewer_osaka",
+    "auditor",
+    "admin",
+    "foreign_national",
+    "lawyer",
+]
+BACK_OFFICE = {
+    "hr",
+    "hr_other",
+    "support",
+    "public_interest",
+    "reviewer_tokyo",
+    "supervisor_tokyo",
+    "reviewer_osaka",
+    "auditor",
+    "admin",
+}
+
+
+def expect(default: int, anonymous: int = 302, **overrides: int) -> dict[str, int]:
+    table = {role: default for role in ROLES}
+    table["anonymous"] = anonymous
+    table.update(overrides)
+    return table
+
+
+def back_office(ok: int = 200, **overrides: int) -> dict[str, int]:
+    table = {role: (ok if role in BACK_OFFICE else 403) for role in ROLES}
+    table["anonymous"] = 302
+    table.update(overrides)
+    return table
+
+
+def only(allowed: set[str], ok: int = 200, **overrides: int) -> dict[str, int]:
+    table = {role: (ok if role in allowed else 403) for role in ROLES}
+    table["anonymous"] = 302
+    table.update(overrides)
+    return table
+
+
+EDITORS = {
+    "hr",
+    "hr_other",
+    "support",
+    "public_interest",
+    "reviewer_tokyo",
+    "supervisor_tokyo",
+    "reviewer_osaka",
+    "admin",
+}
+BUREAU_AND_ADMIN = {"reviewer_tokyo", "supervisor_tokyo", "reviewer_osaka", "admin"}
+
+# Tokyo company "みどり食品": hr is staff; support holds an active delegation from it.
+COMPANY_SCOPE = dict(hr_other=404, public_interest=404, reviewer_osaka=404)
+
+ENTITY_KEYS = ["officer", "sentence", "filing", "employee", "membership", "delegation"]
+
+TABLE: list[tuple[str, Any, dict[str, int]]] = [
+    ("workbench:home", (), back_office()),
+    ("workbench:activities", (), only(EDITORS)),
+    ("workbench:notifications", (), expect(200)),
+    ("workbench:exports", (), back_office()),
+    ("audit:events", (), only({"auditor", "admin"})),
+    ("audit:verify", (), only({"auditor", "admin"})),
+    ("institutions:list", (), back_office()),
+    ("institutions:create", (), only(BUREAU_AND_ADMIN)),
+    ("institutions:detail", lambda c: [c["company"].pk], back_office(**COMPANY_SCOPE)),
+    ("institutions:edit", lambda c: [c["company"].pk], only(EDITORS, **COMPANY_SCOPE, support=403)),
+    ("institutions:officer_list", (), back_office()),
+    ("institutions:officer_create", (), only(EDITORS)),
+    (
+        "institutions:officer_detail",
+        lambda c: [c["company"].officers.first().pk],
+        back_office(**COMPANY_SCOPE),
+    ),
+    (
+        "institutions:officer_edit",
+        lambda c: [c["company"].officers.first().pk],
+        only(EDITORS, **COMPANY_SCOPE, support=403),
+    ),
+    ("institutions:sentence_list", (), back_office()),
+    ("institutions:sentence_create", (), only(EDITORS)),
+    ("institutions:filing_list", (), back_office()),
+    ("institutions:filing_create", (), only(EDITORS)),
+    ("institutions:employee_list", (), back_office()),
+    ("institutions:employee_create", (), only(EDITORS)),
+    ("institutions:membership_list", (), back_office()),
+    ("institutions:membership_create", (), only(BUREAU_AND_ADMIN)),
+    (
+        "institutions:membership_detail",
+        lambda c: [c["company"].memberships.first().pk],
+        back_office(**COMPANY_SCOPE),
+    ),
+    ("institutions:delegation_list", (), back_office()),
+    ("institutions:delegation_create", (), only({"hr", "hr_other", *BUREAU_AND_ADMIN})),
+    (
+        "institutions:delegation_detail",
+        lambda c: [c["company"].delegations_given.first().pk],
+        back_office(**COMPANY_SCOPE),
+    ),
+    (
+        "institutions:delegation_edit",
+        lambda c: [c["company"].delegations_given.first().pk],
+        only({"hr", "hr_other", *BUREAU_AND_ADMIN}, **{**COMPANY_SCOPE, "public_interest": 403}, support=403),
+    ),
+    ("admin:index", (), expect(403, admin=200)),
+    ("access:login", (), expect(302, anonymous=200)),
+    ("access:locked", (), expect(429, anonymous=429)),
+]
+
+# POST-only or parameterised views checked in their own tests, named here so that the
+# completeness test knows they are covered.
+COVERED_ELSEWHERE = {
+    "access:otp",
+    "access:otp_enrol",
+    "access:logout",
+    "set_language",
+    "institutions:transition",
+    "workbench:comment",
+    "workbench:activity_create",
+    "workbench:activity_done",
+    "workbench:export_detail",
+    "workbench:export_download",
+    *(f"institutions:{k}_delete" for k in ENTITY_KEYS),
+    *(f"institutions:{k}_detail" for k in ["sentence", "filing", "employee"]),
+    *(f"institutions:{k}_edit" for k in ["sentence", "filing", "employee", "membership"]),
+}
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("name,args,expected", TABLE, ids=[row[0] for row in TABLE])
+def test_url_role_matrix(cast: dict[str, Any], name: str, args: Any, expected: dict[str, int]) -> None:
+    url = reverse(name, args=args(cast) if callable(args) else args)
+    got = {}
+    for role in ROLES:
+        client = Client()
+        if role != "anonymous":
+            login_as(client, cast["users"][role])
+        got[role] = client.get(url).status_code
+    assert got == expected
+
+
+@pytest.mark.django_db
+def test_second_factor_roles_without_otp_are_sent_to_the_otp_page(cast: dict[str, Any]) -> None:
+    for role in ["reviewer_tokyo", "supervisor_tokyo", "auditor", "admin"]:
+        client = Client()
+        client.force_login(cast["users"][role])
+        response = client.get(reverse("institutions:list"))
+        assert response.status_code == 302
+        assert response["Location"].startswith(reverse("access:otp"))
+
+
+def _named_patterns(resolver: URLResolver, prefix: str = "") -> set[str]:
+    names = set()
+    for entry in resolver.url_patterns:
+        if isinstance(entry, URLResolver):
+            ns = f"{prefix}{entry.namespace}:" if entry.namespace else prefix
+            if entry.namespace == "admin":
+                continue
+            names |= _named_patterns(entry, ns)
+        elif isinstance(entry, URLPattern) and entry.name:
+            names.add(prefix + entry.name)
+    return names
+
+
+def test_every_named_url_is_in_the_table() -> None:
+    covered = {row[0] for row in TABLE} | COVERED_ELSEWHERE
+    missing = _named_patterns(get_resolver()) - covered
+    assert not missing, f"add these URLs to the role × URL table: {sorted(missing)}"
