@@ -126,7 +126,7 @@ OTP_TOTP_ISSUER = "Zairyu Back Office"
 
 LANGUAGE_CODE = "ja"
 LANGUAGES = [("ja", _("Japanese")), ("en", _("English"))]
-LOCALE_PATHS = [BASE_DIR / "locale"]
+LOCALE_PATHS = [Path(env_str("ZAIRYU_LOCALE_DIR", str(BASE_DIR / "locale")))]
 TIME_ZONE = "Asia/Tokyo"
 USE_I18N = True
 USE_TZ = True

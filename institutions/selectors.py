@@ -21,7 +21,7 @@ from institutions.models import (
 )
 
 
-def _member_institution_ids(user: Any, today: date) -> QuerySet[StaffMembership]:
+def _member_institution_ids(user: Any, today: date) -> QuerySet[StaffMembership, Any]:
     return (
         StaffMembership.objects.filter(user=user, valid_from__lte=today)
         .filter(Q(valid_to__isnull=True) | Q(valid_to__gte=today))

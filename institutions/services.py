@@ -143,7 +143,7 @@ def child_record_save(
                 data={"fields": {name: _jsonable(getattr(instance, name)) for name in fields}},
             )
             return instance
-        type(instance).objects.select_for_update().filter(pk=instance.pk).first()
+        type(instance)._default_manager.select_for_update().filter(pk=instance.pk).first()
         changes = field_changes(instance, before, fields)
         if changes:
             instance.save()

@@ -14,6 +14,16 @@ $PY -m ruff format --check . || status=1
 $PY -m mypy || status=1
 $PY manage.py makemigrations --check --dry-run -v1 || status=1
 
+step "translations: every user-facing string has its Japanese translation"
+check=$RUN-locale; rm -rf "$check"; mkdir -p "$(dirname "$check")"; cp -r locale "$check"
+ZAIRYU_LOCALE_DIR=$check $PY manage.py makemessages -l ja -v0 --ignore=.venv --ignore=var --ignore=tests \
+  --ignore=bench --ignore=scripts || status=1
+missing=$( { msgattrib --untranslated --no-obsolete "$check/ja/LC_MESSAGES/django.po"
+             msgattrib --only-fuzzy --no-obsolete "$check/ja/LC_MESSAGES/django.po"; } | grep -c '^msgid "[^"]' || true)
+if [ "$missing" != 0 ]; then
+  echo "$missing strings lack a Japanese translation: run 'make messages' and translate locale/ja" >&2; status=1
+fi
+
 step "unit tests (SQLite)"
 ZAIRYU_VAR_DIR="$RUN-unit" $PY -m pytest tests --ignore=tests/integration --ignore=tests/e2e -q -p no:randomly || status=1
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from base64 import b32encode
 from typing import Any
 
 import qrcode
@@ -63,12 +64,16 @@ def otp_view(request: HttpRequest) -> HttpResponse:
         return HttpResponseRedirect(f"{reverse('access:otp_enrol')}?next={_safe_next(request)}")
     form = TokenForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        if device.verify_token(form.cleaned_data["token"]):
+        allowed, _detail = device.verify_is_allowed()
+        if not allowed:
+            form.add_error("token", _("Too many wrong codes. Wait a few seconds, then enter the newest code."))
+        elif device.verify_token(form.cleaned_data["token"]):
             otp_login(request, device)
             with transaction.atomic():
                 audit_log(actor=user, action="user.second_factor_passed", target=user, institution_id=None)
             return HttpResponseRedirect(_safe_next(request))
-        form.add_error("token", _("That code is not valid. Check the time on your phone and try again."))
+        else:
+            form.add_error("token", _("That code is not valid. Check the time on your phone and try again."))
     return render(request, "access/otp_verify.html", {"form": form, "next": _safe_next(request)})
 
 
@@ -94,9 +99,8 @@ def otp_enrol_view(request: HttpRequest) -> HttpResponse:
         form.add_error(
             "token", _("That code is not valid. Scan the code again and enter the newest 6 digits.")
         )
+    # SVG needs no image library on the server.
     image = qrcode.make(device.config_url, image_factory=qrcode.image.svg.SvgPathImage, box_size=8)
-    from base64 import b32encode
-
     secret = b32encode(device.bin_key).decode("ascii")
     return render(
         request,

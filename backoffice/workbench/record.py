@@ -47,7 +47,7 @@ class StatusBar:
 
 
 def _source_matches(source: Any, current: str, target: Any) -> bool:
-    return source == current or source == "*" or (source == "+" and current != target)
+    return bool(source == current or source == "*" or (source == "+" and current != target))
 
 
 def status_bar(obj: models.Model, field_name: str, user: Any) -> StatusBar:
