@@ -133,7 +133,7 @@ class Institution(FSMModelMixin, models.Model):
         source=InstitutionStatus.ACTIVE,
         target=InstitutionStatus.SUSPENDED,
         permission=_can_suspend,
-        custom={"label": _("Suspend"), "style": "danger"},
+        custom={"label": _("Suspend"), "style": "danger", "reason_required": True},
     )
     def suspend(self) -> None:
         """A bureau suspends an institution while it investigates."""
@@ -154,7 +154,7 @@ class Institution(FSMModelMixin, models.Model):
         target=InstitutionStatus.CLOSED,
         permission=_can_close,
         conditions=[_no_active_delegations],
-        custom={"label": _("Close"), "style": "danger"},
+        custom={"label": _("Close"), "style": "danger", "reason_required": True},
     )
     def close(self) -> None:
         """The institution stopped its business (廃業) or left the system."""

@@ -103,6 +103,8 @@ def institution_transition(*, actor: Any, institution_id: int, name: str, reason
             if can_proceed(method, check_conditions=False) and not can_proceed(method):
                 raise ValidationError(_("This action is blocked: its conditions are not met."))
             raise PermissionDenied
+        if _reason_required(institution, name) and not reason.strip():
+            raise ValidationError(_("Give a reason for this action; it is kept in the record's history."))
         source = institution.status
         method()
         institution.save(update_fields=["status", "updated_at"])
@@ -117,6 +119,13 @@ def institution_transition(*, actor: Any, institution_id: int, name: str, reason
             },
         )
     return institution
+
+
+def _reason_required(institution: Institution, name: str) -> bool:
+    fsm_field = Institution._meta.get_field("status")
+    return any(
+        t.name == name and t.custom.get("reason_required") for t in fsm_field.get_all_transitions(Institution)
+    )
 
 
 def child_record_save(

@@ -10,6 +10,7 @@ from django.db.models import ProtectedError
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -40,7 +41,9 @@ def _field_rows(obj: Any, names: list[str]) -> list[tuple[Any, Any]]:
             value = _("Yes") if value else _("No")
         if isinstance(value, list):
             value = ", ".join(str(v) for v in value)
-        rows.append((field.verbose_name, "" if value is None else value))
+        if isinstance(value, int) and not isinstance(value, bool) and name.endswith("_yen"):
+            value = f"{value:,}"
+        rows.append((capfirst(field.verbose_name), "" if value is None else value))
     return rows
 
 

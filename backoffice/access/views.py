@@ -66,7 +66,9 @@ def otp_view(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         allowed, _detail = device.verify_is_allowed()
         if not allowed:
-            form.add_error("token", _("Too many wrong codes. Wait a few seconds, then enter the newest code."))
+            form.add_error(
+                "token", _("Too many wrong codes. Wait a few seconds, then enter the newest code.")
+            )
         elif device.verify_token(form.cleaned_data["token"]):
             otp_login(request, device)
             with transaction.atomic():

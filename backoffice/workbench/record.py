@@ -31,6 +31,7 @@ class TransitionButton:
     enabled: bool
     reasons: list[Any] = field(default_factory=list)
     style: str = "primary"
+    reason_required: bool = False
 
 
 @dataclass(frozen=True)
@@ -81,6 +82,7 @@ def status_bar(obj: models.Model, field_name: str, user: Any) -> StatusBar:
                 enabled=not reasons,
                 reasons=reasons,
                 style=custom.get("style", "primary"),
+                reason_required=bool(custom.get("reason_required", False)),
             )
         )
     taken = _path_taken(obj, field_name)

@@ -18,7 +18,9 @@ def _log(actor: Any, target: Any, n: int = 1) -> list[AuditEvent]:
     for i in range(n):
         with transaction.atomic():
             events.append(
-                audit_log(actor=actor, action="test.event", target=target, institution_id=target.pk, data={"i": i})
+                audit_log(
+                    actor=actor, action="test.event", target=target, institution_id=target.pk, data={"i": i}
+                )
             )
     return events
 
@@ -96,8 +98,11 @@ def test_request_id_is_recorded(client: Any) -> None:
     from tests.factories import TEST_PASSWORD
 
     user = UserFactory(username="hr_login")
-    response = client.post("/accounts/login/", {"username": "hr_login", "password": TEST_PASSWORD},
-                           HTTP_X_REQUEST_ID="req-12345678")
+    response = client.post(
+        "/accounts/login/",
+        {"username": "hr_login", "password": TEST_PASSWORD},
+        HTTP_X_REQUEST_ID="req-12345678",
+    )
     assert response.status_code == 302
     event = AuditEvent.objects.get(action="user.logged_in", target_id=str(user.pk))
     assert event.request_id == "req-12345678"

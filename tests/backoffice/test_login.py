@@ -47,11 +47,15 @@ def test_reviewer_must_pass_totp() -> None:
     assert response.status_code == 302
     blocked = client.get(reverse("institutions:list"))
     assert blocked.status_code == 302 and blocked["Location"].startswith(reverse("access:otp"))
-    wrong = client.post(reverse("access:otp"), {"token": "000000" if _code(TOTP_KEY) != "000000" else "111111"})
+    wrong = client.post(
+        reverse("access:otp"), {"token": "000000" if _code(TOTP_KEY) != "000000" else "111111"}
+    )
     assert wrong.status_code == 200 and wrong.context["form"].errors
     throttled = client.post(reverse("access:otp"), {"token": _code(TOTP_KEY)})
     assert throttled.status_code == 200, "a right code right after a wrong one is throttled"
-    TOTPDevice.objects.filter(user=reviewer).update(throttling_failure_count=0, throttling_failure_timestamp=None)
+    TOTPDevice.objects.filter(user=reviewer).update(
+        throttling_failure_count=0, throttling_failure_timestamp=None
+    )
     ok = client.post(reverse("access:otp"), {"token": _code(TOTP_KEY), "next": reverse("institutions:list")})
     assert ok.status_code == 302 and ok["Location"] == reverse("institutions:list")
     assert client.get(reverse("institutions:list")).status_code == 200
@@ -80,7 +84,8 @@ def test_next_parameter_cannot_redirect_off_site() -> None:
     UserFactory(username="hr3")
     client = Client()
     response = client.post(
-        reverse("access:login") + "?next=https://evil.example/", {"username": "hr3", "password": TEST_PASSWORD}
+        reverse("access:login") + "?next=https://evil.example/",
+        {"username": "hr3", "password": TEST_PASSWORD},
     )
     assert response.status_code == 302 and "evil.example" not in response["Location"]
 

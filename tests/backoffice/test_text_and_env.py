@@ -54,7 +54,11 @@ def test_env_helpers_fail_loudly(monkeypatch: pytest.MonkeyPatch) -> None:
 def test_database_url_parsing() -> None:
     db = database_from_url("postgresql://app:p%40ss@db.internal:6543/zairyu")
     assert (db["NAME"], db["USER"], db["PASSWORD"], db["HOST"], db["PORT"]) == (
-        "zairyu", "app", "p@ss", "db.internal", "6543"
+        "zairyu",
+        "app",
+        "p@ss",
+        "db.internal",
+        "6543",
     )
     with pytest.raises(ImproperlyConfigured):
         database_from_url("mysql://x@y/z")

@@ -15,7 +15,9 @@ from institutions.models import Delegation, Institution
 
 
 @pytest.mark.django_db
-def test_close_is_blocked_with_its_reason_while_a_delegation_is_active(client_for: Any, cast: dict[str, Any]) -> None:
+def test_close_is_blocked_with_its_reason_while_a_delegation_is_active(
+    client_for: Any, cast: dict[str, Any]
+) -> None:
     client = client_for("admin")
     page = client.get(reverse("institutions:detail", args=[cast["company"].pk]))
     buttons = {b.name: b for b in page.context["status"].buttons}
@@ -57,8 +59,12 @@ def test_staff_see_no_suspend_button_and_cannot_post_it(client_for: Any, cast: d
 def test_close_works_once_delegations_have_ended(client_for: Any, cast: dict[str, Any]) -> None:
     Delegation.objects.update(valid_to=timezone.localdate() - timedelta(days=1))
     client = client_for("admin")
-    client.post(reverse("institutions:transition", args=[cast["company"].pk, "close"]))
+    url = reverse("institutions:transition", args=[cast["company"].pk, "close"])
+    client.post(url)
+    assert Institution.objects.get(pk=cast["company"].pk).status == "active", "a reason is required"
+    client.post(url, {"reason": "廃業届を受理"})
     assert Institution.objects.get(pk=cast["company"].pk).status == "closed"
+    assert AuditEvent.objects.get(action="institution.close").data["reason"] == "廃業届を受理"
 
 
 @pytest.mark.django_db
@@ -66,19 +72,25 @@ def test_comment_mentions_notify_only_people_in_scope(client_for: Any, cast: dic
     client = client_for("reviewer_tokyo")
     pk = cast["company"].pk
     body = "@hr 書類の確認をお願いします。 @reviewer_osaka"
-    response = client.post(reverse("workbench:comment", args=["institutions.institution", pk]), {"body": body})
+    response = client.post(
+        reverse("workbench:comment", args=["institutions.institution", pk]), {"body": body}
+    )
     assert response.status_code == 302
     event = AuditEvent.objects.get(action="comment.posted")
     assert event.data["mentions"] == ["hr"]
     assert Notification.objects.filter(recipient=cast["users"]["hr"], verb="mention").count() == 1
     assert not Notification.objects.filter(recipient=cast["users"]["reviewer_osaka"]).exists()
-    assert OutboxMessage.objects.filter(recipient=cast["users"]["hr"].email, sent_at__isnull=True).count() == 1
+    assert (
+        OutboxMessage.objects.filter(recipient=cast["users"]["hr"].email, sent_at__isnull=True).count() == 1
+    )
     page = client_for("hr").get(reverse("institutions:detail", args=[pk]))
     assert body.splitlines()[0] in page.content.decode()
 
 
 @pytest.mark.django_db
-def test_auditor_cannot_comment_and_out_of_scope_records_are_404(client_for: Any, cast: dict[str, Any]) -> None:
+def test_auditor_cannot_comment_and_out_of_scope_records_are_404(
+    client_for: Any, cast: dict[str, Any]
+) -> None:
     url = reverse("workbench:comment", args=["institutions.institution", cast["company"].pk])
     assert client_for("auditor").post(url, {"body": "x"}).status_code == 403
     assert client_for("reviewer_osaka").post(url, {"body": "x"}).status_code == 404
@@ -93,7 +105,9 @@ def test_activity_due_states_and_done(client_for: Any, cast: dict[str, Any]) -> 
     url = reverse("workbench:activity_create", args=["institutions.institution", pk])
     hr = cast["users"]["hr"]
     client.post(url, {"summary": "財務書類の提出", "assignee": hr.pk, "due_on": today.isoformat()})
-    past = client.post(url, {"summary": "x", "assignee": hr.pk, "due_on": (today - timedelta(days=1)).isoformat()})
+    past = client.post(
+        url, {"summary": "x", "assignee": hr.pk, "due_on": (today - timedelta(days=1)).isoformat()}
+    )
     assert past.status_code == 302 and Activity.objects.count() == 1
     activity = Activity.objects.get()
     assert activity.due_state(today) == "today"
@@ -109,8 +123,16 @@ def test_activity_due_states_and_done(client_for: Any, cast: dict[str, Any]) -> 
 
 @pytest.mark.parametrize(
     "value,expected",
-    [("=1+1", "'=1+1"), ("+81", "'+81"), ("-cmd", "'-cmd"), ("@SUM(A1)", "'@SUM(A1)"), ("\tx", "'\tx"),
-     ("普通の名前", "普通の名前"), (12, 12), (None, "")],
+    [
+        ("=1+1", "'=1+1"),
+        ("+81", "'+81"),
+        ("-cmd", "'-cmd"),
+        ("@SUM(A1)", "'@SUM(A1)"),
+        ("\tx", "'\tx"),
+        ("普通の名前", "普通の名前"),
+        (12, 12),
+        (None, ""),
+    ],
 )
 def test_spreadsheet_cells_are_made_safe(value: Any, expected: Any) -> None:
     assert spreadsheet_safe(value) == expected
@@ -123,7 +145,9 @@ def test_export_request_creates_a_job_with_the_current_filter(client_for: Any, c
     client = client_for("reviewer_tokyo")
     response = client.get(reverse("institutions:list"), {"f": "cat34", "q": "みどり", "export": "csv"})
     job = ExportJob.objects.get()
-    assert response.status_code == 302 and response["Location"] == reverse("workbench:export_detail", args=[job.pk])
+    assert response.status_code == 302 and response["Location"] == reverse(
+        "workbench:export_detail", args=[job.pk]
+    )
     assert job.params["q"] == "みどり" and job.params["f"] == ["cat34"]
     # The worker's function, run here in-process to check its output (the real worker is
     # exercised in tests/integration).

@@ -53,7 +53,9 @@ def test_full_width_corporate_number_is_accepted_after_nfkc(client_for: Any) -> 
     client = client_for("reviewer_tokyo")
     number = valid_corporate_number(515151)
     full_width = number.translate(str.maketrans("0123456789", "０１２３４５６７８９"))
-    response = _post(client, reverse("institutions:create"), {**NEW_INSTITUTION, "corporate_number": full_width})
+    response = _post(
+        client, reverse("institutions:create"), {**NEW_INSTITUTION, "corporate_number": full_width}
+    )
     assert response.status_code == 302
     institution = Institution.objects.get(corporate_number=number)
     assert institution.category == 2
@@ -66,7 +68,9 @@ def test_my_number_in_a_name_is_refused(client_for: Any) -> None:
 
     number = "12345678901" + str(my_number_check_digit("12345678901"))
     client = client_for("reviewer_tokyo")
-    response = _post(client, reverse("institutions:create"), {**NEW_INSTITUTION, "name": f"株式会社 {number}"})
+    response = _post(
+        client, reverse("institutions:create"), {**NEW_INSTITUTION, "name": f"株式会社 {number}"}
+    )
     assert response.status_code == 400
     assert "name" in response.context["form"].errors
     assert not Institution.objects.filter(name__contains=number).exists()
@@ -121,7 +125,12 @@ def test_valid_sub_record_is_saved_with_an_audit_event(client_for: Any, cast: di
     from backoffice.audit.models import AuditEvent
 
     client = client_for("hr")
-    data = {"institution": cast["company"].pk, "name": "新任 役員", "position": "取締役", "appointed_on": "2025-06-01"}
+    data = {
+        "institution": cast["company"].pk,
+        "name": "新任 役員",
+        "position": "取締役",
+        "appointed_on": "2025-06-01",
+    }
     response = _post(client, reverse("institutions:officer_create"), data)
     assert response.status_code == 302
     event = AuditEvent.objects.get(action="officer.created")

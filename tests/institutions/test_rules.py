@@ -51,13 +51,19 @@ def test_a_single_changed_digit_is_caught(base: str, position: int, delta: int) 
 
 @pytest.mark.parametrize(
     "raw,expected",
-    [("１１８０３０１０１８７７１", "1180301018771"), ("1180-3010-18771", "1180301018771"), (" 1180301018771 ", "1180301018771")],
+    [
+        ("１１８０３０１０１８７７１", "1180301018771"),
+        ("1180-3010-18771", "1180301018771"),
+        (" 1180301018771 ", "1180301018771"),
+    ],
 )
 def test_full_width_and_separators_are_normalised(raw: str, expected: str) -> None:
     assert normalise_corporate_number(raw) == expected
 
 
-@pytest.mark.parametrize("raw,problem", [("118030101877", "length"), ("11803010187A1", "digits"), ("2180301018771", "check_digit")])
+@pytest.mark.parametrize(
+    "raw,problem", [("118030101877", "length"), ("11803010187A1", "digits"), ("2180301018771", "check_digit")]
+)
 def test_problems_are_named(raw: str, problem: str) -> None:
     assert corporate_number_problem(raw) == problem
 

@@ -1,0 +1,86 @@
+"""Template helpers that turn audit events into readable chatter lines."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import template
+from django.apps import apps
+from django.core.exceptions import FieldDoesNotExist
+from django.utils.text import capfirst
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+register = template.Library()
+
+VERBS = {
+    "created": gettext_lazy("created"),
+    "updated": gettext_lazy("updated"),
+    "deleted": gettext_lazy("removed"),
+    "suspend": gettext_lazy("suspended"),
+    "reinstate": gettext_lazy("reinstated"),
+    "close": gettext_lazy("closed"),
+    "posted": gettext_lazy("commented"),
+    "scheduled": gettext_lazy("activity scheduled"),
+    "done": gettext_lazy("activity done"),
+    "requested": gettext_lazy("export requested"),
+    "logged_in": gettext_lazy("logged in"),
+    "second_factor_passed": gettext_lazy("passed the second factor"),
+    "second_factor_enrolled": gettext_lazy("set up the second factor"),
+}
+
+
+def _model(target_type: str) -> Any:
+    try:
+        return apps.get_model(target_type)
+    except (LookupError, ValueError):
+        return None
+
+
+@register.filter
+def action_label(event: Any) -> str:
+    """``officer.created`` → "Officer created" in the user's language."""
+    entity, _dot, verb = event.action.partition(".")
+    model = _model(event.target_type)
+    what = capfirst(model._meta.verbose_name) if model is not None else entity
+    if event.action == "comment.posted":
+        return _("Comment")
+    return f"{what} {VERBS.get(verb, verb)}"
+
+
+@register.filter
+def field_label(event: Any, name: str) -> str:
+    model = _model(event.target_type)
+    if model is None:
+        return name
+    try:
+        return str(capfirst(model._meta.get_field(name).verbose_name))
+    except FieldDoesNotExist:
+        return name
+
+
+@register.filter
+def change_value(value: Any) -> Any:
+    if isinstance(value, dict) and "label" in value:
+        return value["label"]
+    if value in (None, ""):
+        return "—"
+    if value is True:
+        return _("Yes")
+    if value is False:
+        return _("No")
+    return value
+
+
+@register.filter
+def state_label(event: Any, value: str) -> str:
+    """A state code of the event's record (``suspended``) as its translated label."""
+    model = _model(event.target_type)
+    field_name = (event.data.get("transition") or {}).get("field", "status")
+    if model is None:
+        return value
+    try:
+        choices = dict(model._meta.get_field(field_name).choices or [])
+    except FieldDoesNotExist:
+        return value
+    return str(choices.get(value, value))
