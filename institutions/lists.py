@@ -8,6 +8,7 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 from import_export import fields, resources
 
 from backoffice.access.roles import Cap
@@ -138,7 +139,7 @@ def _bulk_suspend(user: object, rows: object) -> str:
             actor=user, institution_id=institution.pk, name="suspend", reason=str(_("bulk action"))
         )
         done += 1
-    return str(_("%(n)d institutions suspended.") % {"n": done})
+    return ngettext("%(n)d institution suspended.", "%(n)d institutions suspended.", done) % {"n": done}
 
 
 def _today() -> object:

@@ -8,8 +8,8 @@ from django.utils.translation import gettext_lazy as _
 
 class Role(models.TextChoices):
     INSTITUTION_STAFF = "institution_staff", _("Institution staff (所属機関の職員)")
-    SUPPORT_ORG_STAFF = "support_org_staff", _("Registered support organisation staff (登録支援機関)")
-    PUBLIC_INTEREST_STAFF = "public_interest_staff", _("Public-interest corporation staff (公益法人)")
+    SUPPORT_ORG_STAFF = "support_org_staff", _("Registered support organisation staff (登録支援機関の職員)")
+    PUBLIC_INTEREST_STAFF = "public_interest_staff", _("Public-interest corporation staff (公益法人の職員)")
     REVIEWER = "reviewer", _("Reviewer")
     SUPERVISOR = "supervisor", _("Supervising reviewer")
     AUDITOR = "auditor", _("Auditor")

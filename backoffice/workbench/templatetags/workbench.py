@@ -45,7 +45,7 @@ def action_label(event: Any) -> str:
     what = capfirst(model._meta.verbose_name) if model is not None else entity
     if event.action == "comment.posted":
         return _("Comment")
-    return f"{what} {VERBS.get(verb, verb)}"
+    return _("%(what)s %(verb)s") % {"what": what, "verb": VERBS.get(verb, verb)}
 
 
 @register.filter
