@@ -13,7 +13,8 @@ from django_fsm import can_proceed, has_transition_perm
 
 from backoffice.audit.services import audit_log
 from institutions.models import Institution
-from institutions.rules import Category1Basis, CategoryEvidence, category_for
+from institutions.rules import Category1Basis, CategoryDecision, CategoryEvidence, category_for
+from institutions.selectors import institution_can_change
 
 
 def _jsonable(value: Any) -> Any:
@@ -40,15 +41,19 @@ def snapshot(instance: models.Model, fields: list[str]) -> dict[str, Any]:
     return {name: getattr(instance, name) for name in fields}
 
 
-def _apply_category(institution: Institution) -> None:
+def category_decision(institution: Institution) -> CategoryDecision:
     basis = Category1Basis(institution.category1_basis) if institution.category1_basis else None
-    decision = category_for(
+    return category_for(
         CategoryEvidence(
             category1_basis=basis,
             statutory_report_filed=institution.statutory_report_filed,
             withholding_tax_yen=institution.withholding_tax_yen,
         )
     )
+
+
+def _apply_category(institution: Institution) -> None:
+    decision = category_decision(institution)
     institution.category = decision.category
     institution.category_reason = f"{decision.code}: {decision.explanation_ja} / {decision.explanation_en}"[
         :300
@@ -99,6 +104,8 @@ def institution_transition(*, actor: Any, institution_id: int, name: str, reason
     with transaction.atomic():
         institution = Institution.objects.select_for_update().get(pk=institution_id)
         method = getattr(institution, name)
+        if not institution_can_change(user=actor, institution=institution):
+            raise PermissionDenied
         if not has_transition_perm(method, actor):
             if can_proceed(method, check_conditions=False) and not can_proceed(method):
                 raise ValidationError(_("This action is blocked: its conditions are not met."))

@@ -11,11 +11,13 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.text import capfirst
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from backoffice.access.decorators import requires
-from backoffice.access.roles import Cap
+from backoffice.access.roles import BUREAU_SIDE, Cap
+from backoffice.accounts.models import Prefecture
 from backoffice.workbench.chatter import record_context
 from backoffice.workbench.views import list_page
 from institutions import lists, selectors, services
@@ -47,6 +49,12 @@ def _field_rows(obj: Any, names: list[str]) -> list[tuple[Any, Any]]:
     return rows
 
 
+def _category_explanation(institution: Institution) -> str:
+    decision = services.category_decision(institution)
+    text = decision.explanation_ja if get_language() == "ja" else decision.explanation_en
+    return f"{text} ({decision.code})"
+
+
 @requires(Cap.INSTITUTION_VIEW)
 def institution_detail(request: HttpRequest, pk: int) -> HttpResponse:
     institution = selectors.institution_get_for(user=request.user, pk=pk)
@@ -55,7 +63,10 @@ def institution_detail(request: HttpRequest, pk: int) -> HttpResponse:
     )
     context.update(
         {
-            "fields": _field_rows(institution, [*_INSTITUTION_FIELDS, "category", "category_reason"]),
+            "fields": [
+                *_field_rows(institution, [*_INSTITUTION_FIELDS, "category"]),
+                (_("Category reason"), _category_explanation(institution)),
+            ],
             "can_change": selectors.institution_can_change(user=request.user, institution=institution),
             "officers": institution.officers.all()[:50],
             "sentences": institution.sentences.select_related("officer")[:50],
@@ -82,9 +93,17 @@ def _form_page(
     )
 
 
+def _limit_prefectures(form: InstitutionForm, user: Any) -> None:
+    """A reviewer registers institutions only where their bureau has jurisdiction."""
+    if user.role in BUREAU_SIDE:
+        field = form.fields["prefecture"]
+        field.queryset = Prefecture.objects.filter(bureau_id=user.bureau_id)  # type: ignore[attr-defined]
+
+
 @requires(Cap.INSTITUTION_CREATE)
 def institution_create(request: HttpRequest) -> HttpResponse:
     form = InstitutionForm(request.POST or None)
+    _limit_prefectures(form, request.user)
     if request.method == "POST" and form.is_valid():
         institution = services.institution_create(actor=request.user, data=form.cleaned_data)
         messages.success(request, _("Institution registered."))
@@ -104,6 +123,7 @@ def institution_edit(request: HttpRequest, pk: int) -> HttpResponse:
     if not selectors.institution_can_change(user=request.user, institution=institution):
         raise PermissionDenied
     form = InstitutionForm(request.POST or None, instance=Institution.objects.get(pk=institution.pk))
+    _limit_prefectures(form, request.user)
     if request.method == "POST" and form.is_valid():
         services.institution_update(actor=request.user, institution_id=institution.pk, data=form.cleaned_data)
         messages.success(request, _("Saved."))

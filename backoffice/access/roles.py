@@ -70,6 +70,7 @@ _REVIEWER_CAPS = frozenset(
         Cap.INSTITUTION_CREATE,
         Cap.INSTITUTION_EDIT,
         Cap.INSTITUTION_SUSPEND,
+        Cap.INSTITUTION_CLOSE,
         Cap.MEMBERSHIP_MANAGE,
         Cap.DELEGATION_MANAGE,
     }

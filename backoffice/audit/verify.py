@@ -94,12 +94,22 @@ def verify_chains(*, chains: list[str] | None = None) -> VerificationReport:
         if problem is None:
             head = AuditChainHead.objects.filter(chain=name).first()
             if head is not None and head.last_seq != (tail or 0):
-                problem = BrokenLink(
-                    name, 0, 0, 0, f"chain head says {head.last_seq} rows, found {tail or 0}"
-                )
+                reason = f"chain head says {head.last_seq} rows, found {tail or 0}"
+                problem = BrokenLink(name, 0, 0, 0, reason)
+            elif head is not None and head.last_hash != _last_hash(name):
+                problem = BrokenLink(name, 0, 0, 0, "chain head hash does not match the last row")
         if problem is not None:
             report.broken.append(problem)
     return report
+
+
+def _last_hash(chain: str) -> str:
+    if chain == GLOBAL_CHAIN:
+        last = AuditEvent.objects.order_by("-global_seq").values_list("hash", flat=True).first()
+    else:
+        rows = AuditEvent.objects.filter(chain=chain).order_by("-chain_seq")
+        last = rows.values_list("chain_hash", flat=True).first()
+    return last or GENESIS_HASH
 
 
 def _scope_chains() -> list[str]:

@@ -21,6 +21,34 @@ def spreadsheet_safe(value: Any) -> Any:
     return value
 
 
+def export_columns(resource: Any, model: Any) -> tuple[list[str], list[Callable[[Any], Any]]]:
+    """Readable headers (the model's field names in the active language) and cell getters
+    that show a choice's label instead of its code."""
+    from django.core.exceptions import FieldDoesNotExist
+    from django.utils.text import capfirst
+
+    headers: list[str] = []
+    getters: list[Callable[[Any], Any]] = []
+    for field in resource.get_export_fields():
+        attribute = field.attribute or field.column_name
+        choices: dict[Any, Any] = {}
+        header = str(field.column_name)
+        try:
+            model_field = model._meta.get_field(attribute)
+            header = str(capfirst(model_field.verbose_name))
+            choices = dict(model_field.flatchoices) if model_field.choices else {}
+        except FieldDoesNotExist:
+            pass
+
+        def getter(obj: Any, field: Any = field, choices: dict[Any, Any] = choices) -> Any:
+            value = resource.export_field(field, obj)
+            return str(choices.get(value, value)) if choices else value
+
+        headers.append(header)
+        getters.append(getter)
+    return headers, getters
+
+
 def write_rows(
     *,
     path: Path,

@@ -85,6 +85,9 @@ def status_bar(obj: models.Model, field_name: str, user: Any) -> StatusBar:
                 reason_required=bool(custom.get("reason_required", False)),
             )
         )
+    # Buttons follow the lifecycle's order of states, not the order Python lists methods in.
+    order = {value: i for i, (value, _label) in enumerate(fsm_field.choices or [])}
+    buttons.sort(key=lambda b: order.get(b.target, len(order)))
     taken = _path_taken(obj, field_name)
     steps: list[StatusStep] = []
     for value, label in fsm_field.choices or []:

@@ -39,7 +39,9 @@ def notification_send(
         )
         from backoffice.workbench.tasks import outbox_deliver
 
-        transaction.on_commit(lambda: outbox_deliver.delay(message.pk))
+        # robust: a broker outage must not turn a saved change into an error page; the
+        # message stays in the outbox and outbox_flush sends it later.
+        transaction.on_commit(lambda: outbox_deliver.delay(message.pk), robust=True)
     return notice
 
 
@@ -92,6 +94,12 @@ def activity_create(
 ) -> Activity:
     reject_my_number(summary)
     reject_my_number(note)
+    try:
+        kind.get_for_user(assignee, str(target.pk))
+    except Exception as exc:
+        raise ValidationError(
+            {"assignee": _("%(user)s cannot see this record; choose someone who can.") % {"user": assignee}}
+        ) from exc
     with transaction.atomic():
         activity = Activity.objects.create(
             target_type=f"{target._meta.app_label}.{target._meta.model_name}",
@@ -165,5 +173,5 @@ def export_job_create(
         )
         from backoffice.workbench.tasks import export_run
 
-        transaction.on_commit(lambda: export_run.delay(job.pk))
+        transaction.on_commit(lambda: export_run.delay(job.pk), robust=True)
     return job

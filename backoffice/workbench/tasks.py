@@ -9,9 +9,9 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.mail import send_mail
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 
-from backoffice.workbench.exports import write_rows
+from backoffice.workbench.exports import export_columns, write_rows
 from backoffice.workbench.lists import ListParams, filtered_queryset, ordered
 from backoffice.workbench.models import ExportJob, OutboxMessage
 from backoffice.workbench.registry import LIST_SPECS
@@ -19,7 +19,7 @@ from backoffice.workbench.registry import LIST_SPECS
 log = logging.getLogger(__name__)
 
 
-@shared_task(name="workbench.outbox_deliver", acks_late=True, time_limit=120, max_retries=5)
+@shared_task(name="workbench.outbox_deliver", acks_late=True, time_limit=120, soft_time_limit=110)
 def outbox_deliver(message_id: int) -> bool:
     """Send one outbox message. Idempotent: a message already sent is left alone."""
     with transaction.atomic():
@@ -39,7 +39,7 @@ def outbox_deliver(message_id: int) -> bool:
     return True
 
 
-@shared_task(name="workbench.outbox_flush", acks_late=True, time_limit=600)
+@shared_task(name="workbench.outbox_flush", acks_late=True, time_limit=600, soft_time_limit=590)
 def outbox_flush() -> int:
     """Re-send what a broker outage or a mail failure left behind."""
     stale = timezone.now() - timedelta(minutes=1)
@@ -72,14 +72,14 @@ def export_run(job_id: int) -> str:
     total = qs.order_by()[: cap + 1].count()
     ExportJob.objects.filter(pk=job.pk).update(status=ExportJob.Status.RUNNING, total=min(total, cap), done=0)
     assert spec.export_resource is not None
-    resource = spec.export_resource()
-    headers = [str(h) for h in resource.get_export_headers()]
-    fields = resource.get_export_fields()
+    with translation.override(job.params.get("lang") or settings.LANGUAGE_CODE):
+        headers, getters = export_columns(spec.export_resource(), spec.model)
     file_name = f"export-{job.pk}-{spec.key}.{job.file_format}"
 
     def rows():  # type: ignore[no-untyped-def]
-        for obj in qs[:cap].iterator(chunk_size=2000):
-            yield [resource.export_field(f, obj) for f in fields]
+        with translation.override(job.params.get("lang") or settings.LANGUAGE_CODE):
+            for obj in qs[:cap].iterator(chunk_size=2000):
+                yield [get(obj) for get in getters]
 
     def progress(done: int) -> None:
         ExportJob.objects.filter(pk=job.pk).update(done=done)

@@ -33,8 +33,9 @@ from backoffice.workbench.services import activity_create, activity_mark_done, c
 from backoffice.workbench.tasks import export_dir
 
 
-@requires(Cap.WORKBENCH)
+@authenticated
 def home(request: HttpRequest) -> HttpResponse:
+    """Everyone lands here; what it lists depends on the role (individuals see their notices)."""
     today = timezone.localdate()
     activities = list(
         Activity.objects.filter(assignee=request.user, done_at__isnull=True).order_by("due_on", "pk")[:10]
@@ -76,7 +77,7 @@ def list_page(request: HttpRequest, spec: ListSpec, *, template: str = "workbenc
             actor=user,
             list_key=spec.key,
             title=str(spec.title),
-            params=params.as_dict(),
+            params={**params.as_dict(), "lang": request.LANGUAGE_CODE},  # type: ignore[attr-defined]
             file_format=export_format,
         )
         return HttpResponseRedirect(reverse("workbench:export_detail", args=[job.pk]))
@@ -179,16 +180,20 @@ def activity_create_view(request: HttpRequest, target_type: str, target_id: str)
     kind, target = _record(request, target_type, target_id)
     form = ActivityForm(request.POST)
     if form.is_valid():
-        activity_create(
-            actor=request.user,
-            kind=kind,
-            target=target,
-            assignee=form.cleaned_data["assignee"],
-            summary=form.cleaned_data["summary"],
-            due_on=form.cleaned_data["due_on"],
-            note=form.cleaned_data["note"],
-        )
-        messages.success(request, _("Activity scheduled."))
+        try:
+            activity_create(
+                actor=request.user,
+                kind=kind,
+                target=target,
+                assignee=form.cleaned_data["assignee"],
+                summary=form.cleaned_data["summary"],
+                due_on=form.cleaned_data["due_on"],
+                note=form.cleaned_data["note"],
+            )
+            messages.success(request, _("Activity scheduled."))
+        except ValidationError as exc:
+            for message in exc.messages:
+                messages.error(request, message)
     else:
         for field, errors in form.errors.items():
             label = form.fields[field].label if field in form.fields else ""

@@ -106,3 +106,13 @@ def test_request_id_is_recorded(client: Any) -> None:
     assert response.status_code == 302
     event = AuditEvent.objects.get(action="user.logged_in", target_id=str(user.pk))
     assert event.request_id == "req-12345678"
+
+
+@pytest.mark.django_db
+def test_a_forged_chain_head_hash_is_caught() -> None:
+    from backoffice.audit.models import AuditChainHead
+
+    _log(UserFactory(), InstitutionFactory(), 2)
+    AuditChainHead.objects.filter(chain="global").update(last_hash="f" * 64)
+    report = verify_chains()
+    assert [link.chain for link in report.broken] == ["global"]

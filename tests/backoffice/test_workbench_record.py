@@ -42,8 +42,8 @@ def test_transition_is_audited_and_shown_as_the_path_taken(client_for: Any, cast
     client.post(reverse("institutions:transition", args=[pk, "reinstate"]))
     page = client.get(reverse("institutions:detail", args=[pk]))
     steps = {s.value: s.kind for s in page.context["status"].steps}
-    assert steps == {"active": "current", "suspended": "taken", "closed": "other"}
-    assert [b.name for b in page.context["status"].buttons] == ["suspend"]  # reviewers cannot close
+    assert steps == {"active": "current", "suspended": "taken", "closed": "next"}
+    assert [b.name for b in page.context["status"].buttons] == ["suspend", "close"]
 
 
 @pytest.mark.django_db
@@ -158,5 +158,36 @@ def test_export_request_creates_a_job_with_the_current_filter(client_for: Any, c
 
     text = Path(export_dir() / job.file_name).read_text(encoding="utf-8-sig")
     assert "みどり食品株式会社" in text and "さくら" not in text
+    header, first = text.splitlines()[:2]
+    assert "法人番号" in header, "headers are the fields' names in the user's language"
+    assert "所属機関" in first and "accepting" not in first, "choices are exported as their labels"
     assert client_for("hr").get(reverse("workbench:export_download", args=[job.pk])).status_code == 404
     assert client.get(reverse("workbench:export_download", args=[job.pk])).status_code == 200
+
+
+@pytest.mark.django_db
+def test_activity_cannot_be_assigned_to_someone_outside_the_record(
+    client_for: Any, cast: dict[str, Any]
+) -> None:
+    client = client_for("reviewer_tokyo")
+    url = reverse("workbench:activity_create", args=["institutions.institution", cast["company"].pk])
+    due = timezone.localdate().isoformat()
+    client.post(url, {"summary": "確認", "assignee": cast["users"]["hr_other"].pk, "due_on": due})
+    assert not Activity.objects.exists()
+    assert not Notification.objects.filter(recipient=cast["users"]["hr_other"]).exists()
+
+
+@pytest.mark.django_db
+def test_agents_cannot_close_their_principal(client_for: Any, cast: dict[str, Any]) -> None:
+    Delegation.objects.update(valid_to=timezone.localdate())
+    client = client_for("support")
+    url = reverse("institutions:transition", args=[cast["company"].pk, "close"])
+    assert client.post(url, {"reason": "x"}).status_code == 403
+    assert Institution.objects.get(pk=cast["company"].pk).status == "active"
+
+
+@pytest.mark.django_db
+def test_reviewer_registers_only_in_their_jurisdiction(client_for: Any) -> None:
+    page = client_for("reviewer_tokyo").get(reverse("institutions:create"))
+    codes = {p.code for p in page.context["form"].fields["prefecture"].queryset}
+    assert "13" in codes and "27" not in codes

@@ -20,9 +20,7 @@ from backoffice.audit.services import audit_log, chain_for_institution
 from backoffice.audit.verify import verify_chains
 from tests.factories import InstitutionFactory, UserFactory
 
-# serialized_rollback: the flush after a transactional test empties every table,
-# including the prefectures and bureaus a data migration loaded; this puts them back.
-pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 
 TRIGGER = "audit_event_append_only"
 
@@ -87,9 +85,12 @@ def test_the_trigger_refuses_raw_sql_update_and_delete() -> None:
         "UPDATE audit_auditevent SET action = 'forged' WHERE id = %s",
         "DELETE FROM audit_auditevent WHERE id = %s",
     ):
-        with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
-            with connection.cursor() as cursor:
-                cursor.execute(sql, [event.pk])
+        with (
+            pytest.raises(DatabaseError, match="append-only"),
+            transaction.atomic(),
+            connection.cursor() as cursor,
+        ):
+            cursor.execute(sql, [event.pk])
 
     stored = AuditEvent.objects.get(pk=event.pk)
     assert stored.action == "test.event"
@@ -174,12 +175,16 @@ def test_concurrent_appends_to_one_institution_never_fork_the_chain() -> None:
 
     total = threads_n * per_thread
     chain = chain_for_institution(institution.pk)
-    seqs = list(AuditEvent.objects.filter(chain=chain).order_by("chain_seq").values_list("chain_seq", flat=True))
+    seqs = list(
+        AuditEvent.objects.filter(chain=chain).order_by("chain_seq").values_list("chain_seq", flat=True)
+    )
     assert seqs == list(range(1, total + 1))
     global_seqs = list(AuditEvent.objects.order_by("global_seq").values_list("global_seq", flat=True))
     assert global_seqs == list(range(1, len(global_seqs) + 1))
     # Every writer's rows are there, each exactly once.
-    pairs = {(e["thread"], e["i"]) for e in AuditEvent.objects.filter(chain=chain).values_list("data", flat=True)}
+    pairs = {
+        (e["thread"], e["i"]) for e in AuditEvent.objects.filter(chain=chain).values_list("data", flat=True)
+    }
     assert len(pairs) == total
     report = verify_chains()
     assert report.ok, report.broken
