@@ -7,6 +7,7 @@ RUN=${RUN:-$PWD/var/test-run}
 PGPORT=${PGPORT:-54329}
 REDIS_PORT=${REDIS_PORT:-6390}
 PGBIN=${PGBIN:-/usr/lib/postgresql/15/bin}
+PGROOT=${PGROOT:-/tmp/zairyu-pg-$PGPORT}
 PG=(runuser -u postgres --)
 [ "$(id -u)" = 0 ] || PG=()
 
@@ -18,12 +19,15 @@ stop_pid() { [ -f "$1" ] || return 0; local p; p=$(cat "$1"); kill -TERM "$p" 2>
 
 up() {
   down >/dev/null 2>&1 || true
-  rm -rf "$RUN"; mkdir -p "$RUN"; chmod 755 "$RUN"
-  if [ ${#PG[@]} -gt 0 ]; then install -d -o postgres -g postgres -m 700 "$RUN/pg" "$RUN/pg/data" "$RUN/pg/sock"
-  else mkdir -p "$RUN/pg/data" "$RUN/pg/sock"; chmod 700 "$RUN/pg/data"; fi
-  "${PG[@]}" "$PGBIN/initdb" -D "$RUN/pg/data" -U postgres -A trust -E UTF8 --locale=C.UTF-8 --no-sync >"$RUN/initdb.log"
-  "${PG[@]}" "$PGBIN/pg_ctl" -D "$RUN/pg/data" -l "$RUN/pg/server.log" -w -t 30 \
-    -o "-p $PGPORT -k $RUN/pg/sock -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c wal_level=minimal -c max_wal_senders=0 ${PG_EXTRA_OPTS:-}" start >/dev/null
+  rm -rf "$RUN"; mkdir -p "$RUN"
+  # The cluster lives outside the checkout: the postgres user must be able to reach it,
+  # and a clone may sit under a directory only root can enter (mktemp -d is 0700).
+  if [ ${#PG[@]} -gt 0 ]; then install -d -o postgres -g postgres -m 700 "$PGROOT" "$PGROOT/data" "$PGROOT/sock"
+  else mkdir -p "$PGROOT/data" "$PGROOT/sock"; chmod 700 "$PGROOT/data"; fi
+  "${PG[@]}" "$PGBIN/initdb" -D "$PGROOT/data" -U postgres -A trust -E UTF8 --locale=C.UTF-8 --no-sync >"$RUN/initdb.log"
+  "${PG[@]}" "$PGBIN/pg_ctl" -D "$PGROOT/data" -l "$PGROOT/server.log" -w -t 30 \
+    -o "-p $PGPORT -k $PGROOT/sock -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c wal_level=minimal -c max_wal_senders=0 ${PG_EXTRA_OPTS:-}" start >/dev/null \
+    || { cat "$PGROOT/server.log" >&2; return 1; }
   "${PG[@]}" "$PGBIN/psql" -h 127.0.0.1 -p "$PGPORT" -U postgres -qAt \
     -c "CREATE ROLE app LOGIN PASSWORD 'app' SUPERUSER" -c "CREATE DATABASE app OWNER app" >/dev/null
   mkdir -p "$RUN/redis"
@@ -46,7 +50,8 @@ up() {
 down() {
   stop_pid "$RUN/celery.pid"
   if [ -f "$RUN/redis.pid" ]; then stop_pid "$RUN/redis.pid"; fi
-  if [ -d "$RUN/pg/data" ]; then "${PG[@]}" "$PGBIN/pg_ctl" -D "$RUN/pg/data" -m immediate -w stop >/dev/null 2>&1 || true; fi
+  if [ -d "$PGROOT/data" ]; then "${PG[@]}" "$PGBIN/pg_ctl" -D "$PGROOT/data" -m immediate -w stop >/dev/null 2>&1 || true; fi
+  rm -rf "$PGROOT"
 }
 
 case "${1:-}" in
