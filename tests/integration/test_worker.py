@@ -13,11 +13,14 @@ from typing import Any
 
 import pytest
 from django.conf import settings
+from django.utils import translation
 
+from backoffice.workbench.exports import export_columns
 from backoffice.workbench.models import ExportJob, Notification, OutboxMessage
 from backoffice.workbench.registry import RECORD_KINDS
 from backoffice.workbench.services import comment_post, export_job_create
 from institutions.lists import InstitutionResource
+from institutions.models import Institution
 from tests.factories import InstitutionFactory, persona_users
 from tests.integration.conftest import wait_until
 
@@ -68,9 +71,12 @@ def test_export_job_is_run_by_the_external_worker(external_worker: str, file_for
     assert path.is_file(), f"{path} was not written (does the worker share ZAIRYU_VAR_DIR?)"
     rows = _read_export(path, file_format)
 
-    expected_headers = [str(h) for h in InstitutionResource().get_export_headers()]
+    # No language in the job's parameters: the worker writes Japanese headers, the default.
+    with translation.override("ja"):
+        expected_headers, _getters = export_columns(InstitutionResource(), Institution)
     assert [str(h) for h in rows[0]] == expected_headers
-    name_col = expected_headers.index("name")
+    assert "法人番号" in expected_headers
+    name_col = [f.attribute for f in InstitutionResource().get_export_fields()].index("name")
     names = [row[name_col] for row in rows[1:]]
     # Scoped to the reviewer's bureau: the Tokyo institutions, not the Osaka one.
     assert "みどり食品株式会社" in names
