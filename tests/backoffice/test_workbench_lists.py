@@ -110,3 +110,21 @@ def test_staff_cannot_run_bulk_suspend(client_for: Any, cast: dict[str, Any]) ->
     response = client.post(reverse("institutions:list"), {"action": "suspend", "sel": [cast["company"].pk]})
     assert response.status_code == 403
     assert Institution.objects.get(pk=cast["company"].pk).status == "active"
+
+
+@pytest.mark.django_db
+def test_deep_pages_use_ids_first_and_keep_the_order(cast: dict[str, Any]) -> None:
+    from backoffice.workbench import lists
+
+    InstitutionFactory.create_batch(30)
+    qs = Institution.objects.order_by("name", "pk")
+    expected = list(qs.values_list("pk", flat=True))[10:20]
+    original = lists.DEFERRED_JOIN_FROM
+    lists.DEFERRED_JOIN_FROM = 5
+    try:
+        with CaptureQueriesContext(connection) as queries:
+            page = page_of(qs, number=2, size=10, count_cap=100)
+    finally:
+        lists.DEFERRED_JOIN_FROM = original
+    assert [row.pk for row in page.rows] == expected
+    assert "IN (" in queries.captured_queries[1]["sql"]
