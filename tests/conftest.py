@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import importlib
 import os
 from typing import Any
 
@@ -37,6 +38,28 @@ def _project_celery_app_finalized() -> None:
     from backoffice.celery import app
 
     app.finalize(auto=True)
+
+
+@pytest.fixture(autouse=True)
+def _jurisdiction_after_flush(request: pytest.FixtureRequest) -> None:
+    """Put back the regional bureaus and prefectures that a data migration loads.
+
+    The flush after every transactional test empties all tables, these included.
+    ``serialized_rollback`` cannot be relied on to restore them: once Playwright's sync API
+    runs an event loop in the main thread, Django hands out different connection objects
+    (asgiref's thread-critical Local switches to context-var storage) that lack the
+    serialized snapshot, so the restore silently does nothing.
+    """
+    marker = request.node.get_closest_marker("django_db")
+    transactional = bool(marker and marker.kwargs.get("transaction")) or bool(
+        {"transactional_db", "live_server"} & set(request.fixturenames)
+    )
+    if not transactional:
+        return
+    request.getfixturevalue("transactional_db")
+    from django.apps import apps
+
+    importlib.import_module("backoffice.accounts.migrations.0002_jurisdiction").load(apps, None)
 
 
 @pytest.fixture

@@ -3,32 +3,12 @@ against pytest-django's ``live_server``."""
 
 from __future__ import annotations
 
-import importlib
 import os
 from pathlib import Path
 from typing import Any
 
 import pytest
 from django.conf import settings
-
-
-def _load_jurisdiction() -> None:
-    """Put back the regional bureaus and prefectures that a data migration loads.
-
-    The flush after every transactional test empties all tables, these included.
-    ``serialized_rollback`` cannot be relied on to restore them: once Playwright's sync API
-    runs an event loop in the main thread, Django hands out different connection objects
-    (asgiref's thread-critical Local switches to context-var storage) that lack the
-    serialized snapshot, so the restore silently does nothing.
-    """
-    from django.apps import apps
-
-    importlib.import_module("backoffice.accounts.migrations.0002_jurisdiction").load(apps, None)
-
-
-@pytest.fixture(autouse=True)
-def _jurisdiction(transactional_db: None) -> None:
-    _load_jurisdiction()
 
 
 @pytest.fixture(scope="session")

@@ -6,7 +6,6 @@ broker: the session fails (not skips) when PostgreSQL or Redis is missing.
 
 from __future__ import annotations
 
-import importlib
 import os
 import time
 from collections.abc import Callable
@@ -18,25 +17,6 @@ from django.db import connection
 
 # Seconds to wait for the external worker to finish a task.
 WORKER_TIMEOUT = float(os.environ.get("INTEGRATION_WORKER_TIMEOUT", "30"))
-
-
-def _load_jurisdiction() -> None:
-    """Put back the regional bureaus and prefectures that a data migration loads.
-
-    The flush after every transactional test empties all tables, these included.
-    ``serialized_rollback`` cannot be relied on to restore them: once Playwright's sync API
-    runs an event loop in the main thread, Django hands out different connection objects
-    (asgiref's thread-critical Local switches to context-var storage) that lack the
-    serialized snapshot, so the restore silently does nothing.
-    """
-    from django.apps import apps
-
-    importlib.import_module("backoffice.accounts.migrations.0002_jurisdiction").load(apps, None)
-
-
-@pytest.fixture(autouse=True)
-def _jurisdiction(transactional_db: None) -> None:
-    _load_jurisdiction()
 
 
 @pytest.fixture(scope="session", autouse=True)
