@@ -11,6 +11,9 @@ PGROOT=${PGROOT:-/tmp/zairyu-pg-$PGPORT}
 PG=(runuser -u postgres --)
 [ "$(id -u)" = 0 ] || PG=()
 
+# Run as the postgres user from "/": the checkout may sit in a directory it cannot enter.
+pg() { (cd / && "${PG[@]}" "$@"); }
+
 wait_for() { local secs=$1; shift; local end=$((SECONDS + secs)); until "$@" >/dev/null 2>&1; do
   [ $SECONDS -lt $end ] || { echo "timed out waiting for: $*" >&2; return 1; }; sleep 0.1; done; }
 alive() { local st; st=$(ps -o stat= -p "$1" 2>/dev/null) || return 1; [[ $st != Z* ]]; }
@@ -24,11 +27,11 @@ up() {
   # and a clone may sit under a directory only root can enter (mktemp -d is 0700).
   if [ ${#PG[@]} -gt 0 ]; then install -d -o postgres -g postgres -m 700 "$PGROOT" "$PGROOT/data" "$PGROOT/sock"
   else mkdir -p "$PGROOT/data" "$PGROOT/sock"; chmod 700 "$PGROOT/data"; fi
-  "${PG[@]}" "$PGBIN/initdb" -D "$PGROOT/data" -U postgres -A trust -E UTF8 --locale=C.UTF-8 --no-sync >"$RUN/initdb.log"
-  "${PG[@]}" "$PGBIN/pg_ctl" -D "$PGROOT/data" -l "$PGROOT/server.log" -w -t 30 \
+  pg "$PGBIN/initdb" -D "$PGROOT/data" -U postgres -A trust -E UTF8 --locale=C.UTF-8 --no-sync >"$RUN/initdb.log"
+  pg "$PGBIN/pg_ctl" -D "$PGROOT/data" -l "$PGROOT/server.log" -w -t 30 \
     -o "-p $PGPORT -k $PGROOT/sock -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c wal_level=minimal -c max_wal_senders=0 ${PG_EXTRA_OPTS:-}" start >/dev/null \
     || { cat "$PGROOT/server.log" >&2; return 1; }
-  "${PG[@]}" "$PGBIN/psql" -h 127.0.0.1 -p "$PGPORT" -U postgres -qAt \
+  pg "$PGBIN/psql" -h 127.0.0.1 -p "$PGPORT" -U postgres -qAt \
     -c "CREATE ROLE app LOGIN PASSWORD 'app' SUPERUSER" -c "CREATE DATABASE app OWNER app" >/dev/null
   mkdir -p "$RUN/redis"
   redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --daemonize yes --save '' --appendonly no \
@@ -50,7 +53,7 @@ up() {
 down() {
   stop_pid "$RUN/celery.pid"
   if [ -f "$RUN/redis.pid" ]; then stop_pid "$RUN/redis.pid"; fi
-  if [ -d "$PGROOT/data" ]; then "${PG[@]}" "$PGBIN/pg_ctl" -D "$PGROOT/data" -m immediate -w stop >/dev/null 2>&1 || true; fi
+  if [ -d "$PGROOT/data" ]; then pg "$PGBIN/pg_ctl" -D "$PGROOT/data" -m immediate -w stop >/dev/null 2>&1 || true; fi
   rm -rf "$PGROOT"
 }
 
