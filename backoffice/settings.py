@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "backoffice.audit",
     "backoffice.workbench",
     "institutions",
+    "reviews",
 ]
 
 MIDDLEWARE = [
@@ -192,6 +193,11 @@ EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "noreply@zairyu-backoffice.example")
 SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000")
+
+# --- Eligibility rules --------------------------------------------------------
+# R2026's facts come from secondary sources (§13 D1): an administrator can switch it off,
+# and R2022 then stays in force.
+RULESET_R2026_ENABLED = env_bool("RULESET_R2026_ENABLED", True)
 
 # --- Workbench --------------------------------------------------------------
 WORKBENCH_PAGE_SIZE = env_int("WORKBENCH_PAGE_SIZE", 50)
