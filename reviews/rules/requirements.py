@@ -10,8 +10,9 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date
+from functools import lru_cache
 
-from backoffice.periods import first_day_after
+from backoffice.periods import first_day_after, format_both
 from reviews.rules.facts import Facts, LawKind, Penalty, RevocationReason, Sentence, SentencedParty
 from reviews.rules.results import Outcome, RequirementResult
 
@@ -38,6 +39,12 @@ class Requirement:
 
 def fmt(day: date) -> str:
     return day.isoformat()
+
+
+@lru_cache(maxsize=8192)
+def fmt_ja(day: date) -> str:
+    """Gregorian and Japanese era together, as screens show them: 2025-04-01（令和7年4月1日）."""
+    return format_both(day)
 
 
 def _sentence_case(text: str) -> str:
@@ -133,8 +140,8 @@ def _five_year_window(
     last_day = date.fromordinal(ends_after.toordinal() - 1)
     detail_ja = (
         f"{_WHO_JA[latest.who]}の{_PENALTY_JA[latest.penalty]}（{_LAW_JA[latest.law]}）は"
-        f"{fmt(latest.served_on)}に執行を終え又は執行を受けることがなくなり、"
-        f"その日から起算して5年の期間は{fmt(last_day)}までです"
+        f"{fmt_ja(latest.served_on)}に執行を終え又は執行を受けることがなくなり、"
+        f"その日から起算して5年の期間は{fmt_ja(last_day)}までです"
     )
     detail_en = (
         f"the {latest.who.value}'s {latest.penalty.value} ({latest.law.value} law) was served or ceased to be "
@@ -145,12 +152,12 @@ def _five_year_window(
     if on >= ends_after:
         return _result(
             code, Outcome.PASS,
-            f"{detail_ja}{count_note_ja}。{fmt(on)}時点で5年を経過しています。",
+            f"{detail_ja}{count_note_ja}。{fmt_ja(on)}時点で5年を経過しています。",
             f"{_sentence_case(detail_en)}{count_note_en}. On {fmt(on)} five years have elapsed.",
         )  # fmt: skip
     return _result(
         code, Outcome.FAIL,
-        f"{detail_ja}{count_note_ja}。{fmt(ends_after)}から要件を満たします。",
+        f"{detail_ja}{count_note_ja}。{fmt_ja(ends_after)}から要件を満たします。",
         f"{_sentence_case(detail_en)}{count_note_en}. The requirement is met from {fmt(ends_after)}.",
         ends_after,
     )  # fmt: skip
@@ -352,20 +359,20 @@ def filer_agent_qualified(facts: Facts, on: date, ctx: Context) -> RequirementRe
     if filer.has_agent_certificate and until is not None and until >= on:
         return _result(
             code, Outcome.PASS,
-            f"申請等取次者証明書を有しています（有効期限 {fmt(until)}）。",
+            f"申請等取次者証明書を有しています（有効期限 {fmt_ja(until)}）。",
             f"Holds a filing-agent certificate (申請等取次者証明書) valid until {fmt(until)}.",
         )  # fmt: skip
     trained = filer.training_completed_on
     if trained is not None and trained <= on:
         return _result(
             code, Outcome.PASS,
-            f"{fmt(trained)}に出入国在留管理行政に関する研修を修了しています。",
+            f"{fmt_ja(trained)}に出入国在留管理行政に関する研修を修了しています。",
             f"Completed recognised training on immigration procedures on {fmt(trained)}.",
         )  # fmt: skip
     if filer.has_agent_certificate and until is not None:
         return _result(
             code, Outcome.FAIL,
-            f"申請等取次者証明書の有効期限（{fmt(until)}）が過ぎており、研修の修了記録もありません。",
+            f"申請等取次者証明書の有効期限（{fmt_ja(until)}）が過ぎており、研修の修了記録もありません。",
             f"The filing-agent certificate expired on {fmt(until)} and no completed training is on record.",
         )  # fmt: skip
     if filer.has_agent_certificate is None and trained is None:
@@ -394,7 +401,7 @@ def filer_cooldown(facts: Facts, on: date, ctx: Context) -> RequirementResult:
     latest = sanctions[-1]
     eligible = first_day_after(latest, years=1, count_first_day=False)
     last_day = date.fromordinal(eligible.toordinal() - 1)
-    detail_ja = f"{fmt(latest)}の抹消から1年（初日不算入）は{fmt(last_day)}までです{own_ja}"
+    detail_ja = f"{fmt_ja(latest)}の抹消から1年（初日不算入）は{fmt_ja(last_day)}までです{own_ja}"
     detail_en = f"the year after the revocation of {fmt(latest)} (first day not counted) runs through {fmt(last_day)}{own_en}"
     if on >= eligible:
         return _result(
@@ -405,7 +412,7 @@ def filer_cooldown(facts: Facts, on: date, ctx: Context) -> RequirementResult:
         )
     return _result(
         code, Outcome.FAIL,
-        f"{detail_ja}。{fmt(eligible)}から再び利用申出ができます。",
+        f"{detail_ja}。{fmt_ja(eligible)}から再び利用申出ができます。",
         f"{_sentence_case(detail_en)}. The filer may apply again from {fmt(eligible)}.",
         eligible,
     )  # fmt: skip

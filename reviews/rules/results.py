@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
-from typing import Any
+from typing import Any, NamedTuple
 
 
 class Outcome(StrEnum):
@@ -14,8 +14,9 @@ class Outcome(StrEnum):
     NEEDS_REVIEW = "needs_review"
 
 
-@dataclass(frozen=True, slots=True)
-class RequirementResult:
+class RequirementResult(NamedTuple):
+    """Immutable; a NamedTuple because thousands are built per second (cheaper than a frozen dataclass)."""
+
     code: str
     outcome: Outcome
     ja: str
