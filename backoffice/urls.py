@@ -9,6 +9,7 @@ urlpatterns = [
     path("accounts/", include("backoffice.access.urls")),
     path("audit/", include("backoffice.audit.urls")),
     path("institutions/", include("institutions.urls")),
+    path("reviews/", include("reviews.urls")),
     path("i18n/setlang/", public(set_language), name="set_language"),
     path("admin/", admin.site.urls),
 ]

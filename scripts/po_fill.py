@@ -7,13 +7,27 @@ import sys
 from pathlib import Path
 
 
+_STRING = re.compile(r'"((?:[^"\\]|\\.)*)"')
+
+
+def _msgid_of(block: str) -> str:
+    text, inside = "", False
+    for line in block.split("\n"):
+        if line.startswith("msgid "):
+            inside = True
+        elif not line.startswith('"'):
+            inside = False
+        if inside:
+            text += "".join(_STRING.findall(line))
+    return text.replace('\\"', '"')
+
+
 def fill(path: Path, translations: dict[str, str]) -> list[str]:
     blocks = path.read_text(encoding="utf-8").split("\n\n")
     done = []
     for i, block in enumerate(blocks):
         for msgid, text in translations.items():
-            escaped = msgid.replace('"', '\\"')
-            if f'msgid "{escaped}"' not in block:
+            if _msgid_of(block) != msgid:
                 continue
             lines = [ln for ln in block.split("\n") if not ln.startswith("#| ")]
             lines = [re.sub(r",\s*fuzzy", "", ln) if ln.startswith("#,") else ln for ln in lines]

@@ -46,6 +46,7 @@ class Cap:
     INSTITUTION_CLOSE = "institution.close"
     MEMBERSHIP_MANAGE = "membership.manage"
     DELEGATION_MANAGE = "delegation.manage"
+    ELIGIBILITY_CHECK = "eligibility.check"
 
 
 _STAFF_CAPS = frozenset(
@@ -58,6 +59,7 @@ _STAFF_CAPS = frozenset(
         Cap.INSTITUTION_EDIT,
         Cap.INSTITUTION_CLOSE,
         Cap.DELEGATION_MANAGE,
+        Cap.ELIGIBILITY_CHECK,
     }
 )
 _REVIEWER_CAPS = frozenset(
@@ -73,6 +75,7 @@ _REVIEWER_CAPS = frozenset(
         Cap.INSTITUTION_CLOSE,
         Cap.MEMBERSHIP_MANAGE,
         Cap.DELEGATION_MANAGE,
+        Cap.ELIGIBILITY_CHECK,
     }
 )
 

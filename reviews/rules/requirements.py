@@ -122,6 +122,11 @@ def track_record(facts: Facts, on: date, ctx: Context) -> RequirementResult:
 _WHO_JA = {SentencedParty.INSTITUTION: "機関", SentencedParty.OFFICER: "役員"}
 _LAW_JA = {LawKind.IMMIGRATION: "入管法令", LawKind.LABOUR: "労働関係法令", LawKind.OTHER: "その他の法令"}
 _PENALTY_JA = {Penalty.FINE: "罰金", Penalty.IMPRISONMENT: "禁錮", Penalty.HEAVIER: "禁錮より重い刑"}
+_PENALTY_EN = {
+    Penalty.FINE: "fine",
+    Penalty.IMPRISONMENT: "imprisonment (禁錮)",
+    Penalty.HEAVIER: "sentence heavier than imprisonment",
+}
 
 
 def _five_year_window(
@@ -144,7 +149,7 @@ def _five_year_window(
         f"その日から起算して5年の期間は{fmt_ja(last_day)}までです"
     )
     detail_en = (
-        f"the {latest.who.value}'s {latest.penalty.value} ({latest.law.value} law) was served or ceased to be "
+        f"the {latest.who.value}'s {_PENALTY_EN[latest.penalty]} ({latest.law.value} law) was served or ceased to be "
         f"enforceable on {fmt(latest.served_on)}; the five years counted from that day run through {fmt(last_day)}"
     )
     count_note_ja = f"（該当する刑{len(relevant)}件のうち最も遅いもの）" if len(relevant) > 1 else ""

@@ -127,6 +127,7 @@ TABLE: list[tuple[str, Any, dict[str, int]]] = [
         lambda c: [c["company"].delegations_given.first().pk],
         only({"hr", "hr_other", *BUREAU_AND_ADMIN}, **{**COMPANY_SCOPE, "public_interest": 403}, support=403),
     ),
+    ("reviews:what_if", (), only(EDITORS)),
     ("admin:index", (), expect(403, admin=200)),
     ("access:login", (), expect(302, anonymous=200)),
     ("access:locked", (), expect(429, anonymous=429)),

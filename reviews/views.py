@@ -1,0 +1,67 @@
+"""The what-if eligibility check: see which requirement fails, and from which day it will be
+met, before filing. Saves nothing."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils.translation import get_language
+
+from backoffice.access.decorators import requires
+from backoffice.access.roles import Cap
+from backoffice.periods import format_both
+from institutions.models import Institution
+from institutions.selectors import institution_list_visible_to
+from reviews.forms import WhatIfForm
+from reviews.rules import FactsError, NoRuleSetError, evaluate, parse_facts
+from reviews.rules.requirements import REQUIREMENTS
+from reviews.selectors import eligibility_facts_for
+
+
+@requires(Cap.ELIGIBILITY_CHECK)
+def what_if(request: HttpRequest) -> HttpResponse:
+    institutions = institution_list_visible_to(user=request.user).order_by("name")
+    chosen = _chosen(request, institutions)
+    initial = {"institution": chosen, "category": chosen.category} if chosen else {}
+    form = WhatIfForm(request.POST or None, institutions=institutions, initial=initial)
+    context: dict[str, Any] = {"form": form, "institution": chosen}
+    if request.method == "POST" and form.is_valid():
+        institution = form.cleaned_data.get("institution")
+        submitted: date = form.cleaned_data["submitted_on"]
+        base = eligibility_facts_for(institution=institution, submitted_on=submitted) if institution else {}
+        if not base:
+            base = {"institution": {"kind": "accepting_institution"}}
+        try:
+            facts = parse_facts(form.facts_json(base))
+            evaluation = evaluate(
+                facts, on=form.cleaned_data["on"], r2026_enabled=settings.RULESET_R2026_ENABLED
+            )
+        except (FactsError, NoRuleSetError) as exc:
+            form.add_error(None, str(exc))
+        else:
+            english = get_language() == "en"
+            context["evaluation"] = evaluation
+            context["rows"] = [
+                {
+                    "code": result.code,
+                    "title": REQUIREMENTS[result.code].title_en
+                    if english
+                    else REQUIREMENTS[result.code].title_ja,
+                    "outcome": result.outcome.value,
+                    "explanation": result.en if english else result.ja,
+                    "earliest": format_both(result.earliest_eligible) if result.earliest_eligible else "",
+                }
+                for result in evaluation.results
+            ]
+    return render(request, "reviews/what_if.html", context)
+
+
+def _chosen(request: HttpRequest, institutions: Any) -> Institution | None:
+    pk = request.GET.get("institution", "")
+    if pk.isdigit():
+        return institutions.filter(pk=int(pk)).first()
+    return None
