@@ -6,7 +6,6 @@ import re
 import sys
 from pathlib import Path
 
-
 _STRING = re.compile(r'"((?:[^"\\]|\\.)*)"')
 
 
