@@ -6,7 +6,6 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import get_language
@@ -17,9 +16,10 @@ from backoffice.periods import format_both
 from institutions.models import Institution
 from institutions.selectors import institution_list_visible_to
 from reviews.forms import WhatIfForm
-from reviews.rules import FactsError, NoRuleSetError, evaluate, parse_facts
+from reviews.rules import FactsError, NoRuleSetError
 from reviews.rules.requirements import REQUIREMENTS
 from reviews.selectors import eligibility_facts_for
+from reviews.services import eligibility_evaluate
 
 
 @requires(Cap.ELIGIBILITY_CHECK)
@@ -36,10 +36,7 @@ def what_if(request: HttpRequest) -> HttpResponse:
         if not base:
             base = {"institution": {"kind": "accepting_institution"}}
         try:
-            facts = parse_facts(form.facts_json(base))
-            evaluation = evaluate(
-                facts, on=form.cleaned_data["on"], r2026_enabled=settings.RULESET_R2026_ENABLED
-            )
+            evaluation = eligibility_evaluate(facts_json=form.facts_json(base), on=form.cleaned_data["on"])
         except (FactsError, NoRuleSetError) as exc:
             form.add_error(None, str(exc))
         else:

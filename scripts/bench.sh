@@ -18,4 +18,8 @@ scripts/services.sh up
 export DATABASE_URL="postgresql://app:app@127.0.0.1:$PGPORT/app" REDIS_URL="redis://127.0.0.1:$REDIS_PORT/0"
 export ZAIRYU_VAR_DIR="$RUN/var" EMAIL_FILE_PATH="$RUN/mail" FAST_PASSWORD_HASHER=1 DEBUG=0 LOG_LEVEL=WARNING
 $PY manage.py migrate --noinput -v0
+echo "== eligibility engine (one core)"
+$PY -m bench.rules --seconds "${RULES_BENCH_SECONDS:-5}"
+echo
+echo "== institutions list on 1,000,000 rows"
 $PY -m bench.list_views "$@"

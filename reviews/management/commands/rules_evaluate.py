@@ -5,11 +5,11 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 
-from reviews.rules import RULESETS, FactsError, NoRuleSetError, evaluate, parse_facts
+from reviews.rules import RULESETS, FactsError, NoRuleSetError
+from reviews.services import eligibility_evaluate
 
 
 class Command(BaseCommand):
@@ -34,20 +34,13 @@ class Command(BaseCommand):
         except json.JSONDecodeError as exc:
             raise CommandError(f"the facts are not valid JSON: {exc}", returncode=2) from exc
         try:
-            facts = parse_facts(raw)
-        except FactsError as exc:
-            raise CommandError(f"invalid facts: {exc}", returncode=2) from exc
-        try:
             on = date.fromisoformat(options["on"]) if options["on"] else timezone.localdate()
         except ValueError as exc:
             raise CommandError(f"--on: not a date (YYYY-MM-DD): {options['on']!r}", returncode=2) from exc
         try:
-            evaluation = evaluate(
-                facts,
-                on=on,
-                ruleset=RULESETS[options["ruleset"]] if options["ruleset"] else None,
-                r2026_enabled=settings.RULESET_R2026_ENABLED,
-            )
+            evaluation = eligibility_evaluate(facts_json=raw, on=on, ruleset_name=options["ruleset"])
+        except FactsError as exc:
+            raise CommandError(f"invalid facts: {exc}", returncode=2) from exc
         except NoRuleSetError as exc:
             raise CommandError(f"submitted_on: {exc}", returncode=2) from exc
         self.stdout.write(json.dumps(evaluation.as_json(), ensure_ascii=False, indent=2))
