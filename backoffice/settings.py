@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "backoffice.workbench",
     "institutions",
     "reviews",
+    "usage_requests",
 ]
 
 MIDDLEWARE = [

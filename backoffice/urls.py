@@ -10,6 +10,7 @@ urlpatterns = [
     path("audit/", include("backoffice.audit.urls")),
     path("institutions/", include("institutions.urls")),
     path("reviews/", include("reviews.urls")),
+    path("usage-requests/", include("usage_requests.urls")),
     path("i18n/setlang/", public(set_language), name="set_language"),
     path("admin/", admin.site.urls),
 ]

@@ -47,6 +47,9 @@ class Cap:
     MEMBERSHIP_MANAGE = "membership.manage"
     DELEGATION_MANAGE = "delegation.manage"
     ELIGIBILITY_CHECK = "eligibility.check"
+    USAGE_REQUEST_VIEW = "usage_request.view"
+    USAGE_REQUEST_FILE = "usage_request.file"
+    USAGE_REQUEST_REVIEW = "usage_request.review"
 
 
 _STAFF_CAPS = frozenset(
@@ -60,6 +63,8 @@ _STAFF_CAPS = frozenset(
         Cap.INSTITUTION_CLOSE,
         Cap.DELEGATION_MANAGE,
         Cap.ELIGIBILITY_CHECK,
+        Cap.USAGE_REQUEST_VIEW,
+        Cap.USAGE_REQUEST_FILE,
     }
 )
 _REVIEWER_CAPS = frozenset(
@@ -76,6 +81,8 @@ _REVIEWER_CAPS = frozenset(
         Cap.MEMBERSHIP_MANAGE,
         Cap.DELEGATION_MANAGE,
         Cap.ELIGIBILITY_CHECK,
+        Cap.USAGE_REQUEST_VIEW,
+        Cap.USAGE_REQUEST_REVIEW,
     }
 )
 
@@ -87,9 +94,17 @@ ROLE_CAPABILITIES: dict[str, frozenset[str]] = {
     Role.SUPERVISOR: _REVIEWER_CAPS,
     # Auditors read everything and change nothing: no edit, comment or activity caps.
     Role.AUDITOR: frozenset(
-        {Cap.WORKBENCH, Cap.EXPORT, Cap.AUDIT_VERIFY, Cap.AUDIT_VIEW, Cap.INSTITUTION_VIEW}
+        {
+            Cap.WORKBENCH,
+            Cap.EXPORT,
+            Cap.AUDIT_VERIFY,
+            Cap.AUDIT_VIEW,
+            Cap.INSTITUTION_VIEW,
+            Cap.USAGE_REQUEST_VIEW,
+        }
     ),
-    Role.ADMINISTRATOR: _REVIEWER_CAPS | {Cap.AUDIT_VERIFY, Cap.AUDIT_VIEW, Cap.INSTITUTION_CLOSE},
+    # Administrators manage the registry and users; deciding requests is the bureaus' job.
+    Role.ADMINISTRATOR: (_REVIEWER_CAPS - {Cap.USAGE_REQUEST_REVIEW}) | {Cap.AUDIT_VERIFY, Cap.AUDIT_VIEW},
     # Individuals file applications (later issues); the institution workbench is not theirs.
     Role.FOREIGN_NATIONAL: frozenset(),
     Role.LEGAL_REPRESENTATIVE: frozenset(),

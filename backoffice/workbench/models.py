@@ -19,9 +19,12 @@ class Activity(models.Model):
     institution_id = models.BigIntegerField(null=True, blank=True)
     summary = models.CharField(_("summary"), max_length=200)
     note = models.TextField(_("note"), blank=True)
+    # Empty while a queue item waits for someone to take it (e.g. a review not yet assigned).
     assignee = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,
+        null=True,
+        blank=True,
         related_name="activities",
         verbose_name=_("assignee"),
     )

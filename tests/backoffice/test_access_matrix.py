@@ -128,6 +128,17 @@ TABLE: list[tuple[str, Any, dict[str, int]]] = [
         only({"hr", "hr_other", *BUREAU_AND_ADMIN}, **{**COMPANY_SCOPE, "public_interest": 403}, support=403),
     ),
     ("reviews:what_if", (), only(EDITORS)),
+    ("usage_requests:list", (), back_office()),
+    (
+        "usage_requests:create",
+        (),
+        only({"hr", "hr_other", "support", "public_interest"}, support=302, public_interest=302),
+    ),
+    (
+        "usage_requests:detail",
+        lambda c: [c["usage_request"].pk],
+        back_office(hr_other=404, public_interest=404, reviewer_osaka=404, support=404, admin=200),
+    ),
     ("admin:index", (), expect(403, admin=200)),
     ("access:login", (), expect(302, anonymous=200)),
     ("access:locked", (), expect(429, anonymous=429)),
@@ -146,6 +157,8 @@ COVERED_ELSEWHERE = {
     "workbench:activity_done",
     "workbench:export_detail",
     "workbench:export_download",
+    "usage_requests:transition",
+    "usage_requests:settle",
     *(f"institutions:{k}_delete" for k in ENTITY_KEYS),
     *(f"institutions:{k}_detail" for k in ["sentence", "filing", "employee"]),
     *(f"institutions:{k}_edit" for k in ["sentence", "filing", "employee", "membership"]),
@@ -155,6 +168,14 @@ COVERED_ELSEWHERE = {
 @pytest.mark.django_db
 @pytest.mark.parametrize("name,args,expected", TABLE, ids=[row[0] for row in TABLE])
 def test_url_role_matrix(cast: dict[str, Any], name: str, args: Any, expected: dict[str, int]) -> None:
+    from usage_requests.services import usage_request_create, usage_request_transition
+
+    # A submitted request of the Tokyo company, filed by its HR officer (not through the
+    # support organisation, whose staff therefore do not see it).
+    cast["usage_request"] = usage_request_create(
+        actor=cast["users"]["hr"], institution=cast["company"], acting_for=None, kind="new", declared_facts={}
+    )
+    usage_request_transition(actor=cast["users"]["hr"], request_id=cast["usage_request"].pk, name="submit")
     url = reverse(name, args=args(cast) if callable(args) else args)
     got = {}
     for role in ROLES:

@@ -1,0 +1,74 @@
+"""Reviews of anything a bureau examines (審査). Knows no usage-request or application model:
+the reviewed record points here."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from backoffice.accounts.models import RegionalBureau
+
+
+class Review(models.Model):
+    """One examination: its bureau and assignee, the SLA, the rule-result snapshot, the
+    reviewer's settlements of needs_review items, and the four-eyes decision."""
+
+    class Recommendation(models.TextChoices):
+        NONE = "", _("None yet")
+        APPROVE = "approve", _("Approve")
+        REJECT = "reject", _("Reject")
+
+    bureau = models.ForeignKey(
+        RegionalBureau, on_delete=models.PROTECT, related_name="reviews", verbose_name=_("bureau")
+    )
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="assigned_reviews",
+        verbose_name=_("assignee"),
+    )
+    due_on = models.DateField(_("review due"))
+    ruleset = models.CharField(_("rule set"), max_length=10)
+    evaluated_on = models.DateField(_("evaluated on"))
+    rule_outcome = models.CharField(_("rule outcome"), max_length=15)
+    results = models.JSONField(_("rule results"), default=list)
+    overrides = models.JSONField(_("reviewer settlements"), default=dict, blank=True)
+    outcome = models.CharField(
+        _("outcome"),
+        max_length=15,
+        db_index=True,
+        help_text=_("The rule outcome after the reviewer's settlements."),
+    )
+    recommendation = models.CharField(
+        _("recommendation"), max_length=10, choices=Recommendation.choices, blank=True, default=""
+    )
+    recommended_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("recommended by"),
+    )
+    recommended_at = models.DateTimeField(_("recommended at"), null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("decided by"),
+    )
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["bureau", "due_on"], name="review_queue_idx")]
+        verbose_name = _("review")
+        verbose_name_plural = _("reviews")
+
+    def __str__(self) -> str:
+        return f"{self.ruleset} {self.outcome}"

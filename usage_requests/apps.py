@@ -1,0 +1,38 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class UsageRequestsConfig(AppConfig):
+    name = "usage_requests"
+    verbose_name = _("Usage requests")
+
+    def ready(self) -> None:
+        from django.urls import reverse
+
+        from backoffice.access.roles import Cap
+        from backoffice.workbench.registry import (
+            MenuEntry,
+            RecordKind,
+            register_list,
+            register_menu,
+            register_record_kind,
+        )
+        from usage_requests import selectors
+        from usage_requests.lists import USAGE_REQUESTS
+        from usage_requests.models import UsageRequest
+
+        register_list(USAGE_REQUESTS)
+        register_menu(
+            MenuEntry(
+                _("Usage requests"), "usage_requests:list", Cap.USAGE_REQUEST_VIEW, 200, _("Usage requests")
+            )
+        )
+        register_record_kind(
+            RecordKind(
+                model=UsageRequest,
+                get_for_user=lambda user, pk: selectors.usage_request_get_for(user=user, pk=pk),
+                url_of=lambda obj: reverse("usage_requests:detail", args=[obj.pk]),
+                institution_id_of=lambda obj: obj.institution_id,
+                can_change=lambda user, obj: False,
+            )
+        )

@@ -1,0 +1,143 @@
+"""The review queue and the filers' list of usage requests: one spec, scoped per user."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+from import_export import fields, resources
+
+from backoffice.access.roles import Cap
+from backoffice.workbench.lists import BulkAction, Column, GroupBy, ListSpec, NamedFilter
+from reviews.decisions import sla_state
+from usage_requests import selectors
+from usage_requests.models import Channel, RequestKind, RequestState, UsageRequest
+
+SLA_LABELS = {
+    "on_time": _("On time"),
+    "due_today": _("Due today"),
+    "overdue": _("Overdue"),
+    "done": _("Done"),
+}
+FINISHED = (RequestState.APPROVED, RequestState.REJECTED, RequestState.WITHDRAWN, RequestState.DRAFT)
+
+
+class UsageRequestResource(resources.ModelResource):
+    institution = fields.Field(attribute="institution__name", column_name="institution")
+    bureau = fields.Field(attribute="review__bureau__name_ja", column_name="bureau")
+    outcome = fields.Field(attribute="review__outcome", column_name="outcome")
+    due_on = fields.Field(attribute="review__due_on", column_name="due_on")
+    assignee = fields.Field(attribute="review__assignee__username", column_name="assignee")
+
+    class Meta:
+        model = UsageRequest
+        fields = ("id", "kind", "channel", "state", "institution", "bureau", "submitted_on", "due_on", "outcome",
+                  "assignee")  # fmt: skip
+        export_order = fields
+
+
+def _sla(obj: UsageRequest) -> Any:
+    review = obj.review
+    state = sla_state(
+        due_on=review.due_on if review else None, today=timezone.localdate(), finished=obj.state in FINISHED
+    )
+    return SLA_LABELS[state]
+
+
+def _assign_to_me(user: Any, rows: Any) -> str:
+    from usage_requests.services import review_assign
+
+    count = review_assign(actor=user, requests=rows, assignee=user)
+    return ngettext("%(n)d request assigned to you.", "%(n)d requests assigned to you.", count) % {"n": count}
+
+
+def _today() -> Any:
+    return timezone.localdate()
+
+
+USAGE_REQUESTS = ListSpec(
+    key="usage_requests",
+    title=_("Usage requests"),
+    model=UsageRequest,
+    scope=lambda user: selectors.usage_request_list_visible_to(user=user),
+    row_url=lambda obj: reverse("usage_requests:detail", args=[obj.pk]),
+    columns=[
+        Column("number", _("No."), path="id", render=str),
+        Column("institution", _("Institution"), path="institution__name"),
+        Column("kind", _("Kind")),
+        Column("state", _("State")),
+        Column("submitted_on", _("Submitted on")),
+        Column(
+            "due_on",
+            _("Review due"),
+            path="review__due_on",
+            render=lambda o: o.review.due_on if o.review else "",
+        ),
+        Column("sla", _("SLA"), sortable=False, render=_sla),
+        Column(
+            "outcome",
+            _("Rule outcome"),
+            path="review__outcome",
+            render=lambda o: o.review.outcome if o.review else "",
+        ),
+        Column(
+            "assignee",
+            _("Assignee"),
+            path="review__assignee__username",
+            render=lambda o: (o.review.assignee or "") if o.review else "",
+        ),
+        Column("channel", _("Channel"), default=False),
+        Column("category", _("Category"), path="institution__category", default=False),
+    ],
+    search_fields=[
+        "institution__name",
+        "institution__corporate_number",
+        "filer__username",
+        "filer__display_name",
+    ],
+    search_help=_("Institution, corporate number or filer"),
+    filters=[
+        NamedFilter(
+            "open",
+            _("Open"),
+            lambda: Q(
+                state__in=[RequestState.SUBMITTED, RequestState.UNDER_REVIEW, RequestState.RECOMMENDED]
+            ),
+        ),
+        NamedFilter("to_decide", _("Awaiting a supervisor"), lambda: Q(state=RequestState.RECOMMENDED)),
+        NamedFilter(
+            "unassigned", _("Unassigned"), lambda: Q(review__assignee__isnull=True) & ~Q(state__in=FINISHED)
+        ),
+        NamedFilter("overdue", _("Overdue"), lambda: Q(review__due_on__lt=_today()) & ~Q(state__in=FINISHED)),
+        NamedFilter("due_today", _("Due today"), lambda: Q(review__due_on=_today()) & ~Q(state__in=FINISHED)),
+        NamedFilter(
+            "due_soon",
+            _("Due within 2 days"),
+            lambda: Q(review__due_on__lte=_today() + timedelta(days=2)) & ~Q(state__in=FINISHED),
+        ),
+        NamedFilter("fails", _("Rules fail"), lambda: Q(review__outcome="fail")),
+        NamedFilter("needs_review", _("Needs review"), lambda: Q(review__outcome="needs_review")),
+        NamedFilter("cat34", _("Category 3 or 4"), lambda: Q(institution__category__in=[3, 4])),
+        NamedFilter("by_post", _("By post or counter"), lambda: ~Q(channel=Channel.ONLINE)),
+    ],
+    group_bys=[
+        GroupBy("state", _("State"), "state", choices=dict(RequestState.choices)),
+        GroupBy("kind", _("Kind"), "kind", choices=dict(RequestKind.choices)),
+        GroupBy("outcome", _("Rule outcome"), "review__outcome"),
+        GroupBy("assignee", _("Assignee"), "review__assignee_id", label_path="review__assignee__username"),
+        GroupBy("bureau", _("Bureau"), "review__bureau_id", label_path="review__bureau__name_ja"),
+        GroupBy("category", _("Category"), "institution__category"),
+        GroupBy("channel", _("Channel"), "channel", choices=dict(Channel.choices)),
+    ],
+    default_sort="-number",
+    select_related=["institution", "review__assignee"],
+    bulk_actions=[BulkAction("assign_me", _("Assign to me"), Cap.USAGE_REQUEST_REVIEW, _assign_to_me)],
+    export_resource=UsageRequestResource,
+    create_url_name="usage_requests:create",
+    create_capability=Cap.USAGE_REQUEST_FILE,
+)

@@ -1,0 +1,12 @@
+from django.urls import path
+
+from usage_requests import views
+
+app_name = "usage_requests"
+urlpatterns = [
+    path("", views.request_list, name="list"),
+    path("new/", views.request_create, name="create"),
+    path("<int:pk>/", views.request_detail, name="detail"),
+    path("<int:pk>/transition/<str:name>/", views.request_transition, name="transition"),
+    path("<int:pk>/settle/", views.request_settle, name="settle"),
+]

@@ -1,0 +1,141 @@
+"""Usage-request pages: the queue/list, filing, the record with its review, and its actions."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from backoffice.access.decorators import requires
+from backoffice.access.roles import Cap
+from backoffice.periods import format_both
+from backoffice.workbench.chatter import record_context
+from backoffice.workbench.views import list_page
+from reviews.decisions import effective_results, sla_state
+from reviews.rules.requirements import REQUIREMENTS
+from usage_requests import selectors, services
+from usage_requests.forms import UsageRequestForm
+from usage_requests.lists import FINISHED, SLA_LABELS, USAGE_REQUESTS
+from usage_requests.models import RequestState, _is_bureau_reviewer
+
+
+@requires(Cap.USAGE_REQUEST_VIEW)
+def request_list(request: HttpRequest) -> HttpResponse:
+    return list_page(request, USAGE_REQUESTS)
+
+
+@requires(Cap.USAGE_REQUEST_FILE)
+def request_create(request: HttpRequest) -> HttpResponse:
+    options = selectors.filing_options(user=request.user)
+    if not options:
+        messages.error(
+            request, _("You may file for no institution today: ask for a membership or a delegation.")
+        )
+        return HttpResponseRedirect(reverse("usage_requests:list"))
+    form = UsageRequestForm(request.POST or None, options=options)
+    if request.method == "POST" and form.is_valid():
+        institution, acting_for = form.chosen()
+        created = services.usage_request_create(
+            actor=request.user, institution=institution, acting_for=acting_for, kind=form.cleaned_data["kind"],
+            declared_facts=form.declared_facts(),
+        )  # fmt: skip
+        messages.success(request, _("Draft saved. Check it, then submit it."))
+        return HttpResponseRedirect(reverse("usage_requests:detail", args=[created.pk]))
+    return render(
+        request, "workbench/form.html",
+        {"form": form, "title": _("New usage request"), "back": reverse("usage_requests:list"),
+         "breadcrumbs": [(_("Usage requests"), reverse("usage_requests:list"))]},
+        status=400 if form.errors else 200,
+    )  # fmt: skip
+
+
+@requires(Cap.USAGE_REQUEST_VIEW)
+def request_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    usage_request = selectors.usage_request_get_for(user=request.user, pk=pk)
+    context = record_context(user=request.user, obj=usage_request, status_field="state")
+    review = usage_request.review
+    english = get_language() == "en"
+    rows = []
+    if review is not None:
+        for row in effective_results(review.results, review.overrides or {}):
+            requirement = REQUIREMENTS.get(row["code"])
+            rows.append(
+                {
+                    **row,
+                    "title": (requirement.title_en if english else requirement.title_ja)
+                    if requirement
+                    else "",
+                    "text": row["explanation"]["en" if english else "ja"],
+                    "earliest": format_both(_date(row["earliest_eligible"]))
+                    if row["earliest_eligible"]
+                    else "",
+                    "settleable": row["outcome"] == "needs_review",
+                }
+            )
+    sla = None
+    if review is not None:
+        sla = SLA_LABELS[
+            sla_state(
+                due_on=review.due_on, today=timezone.localdate(), finished=usage_request.state in FINISHED
+            )
+        ]
+    context.update(
+        {
+            "review": review,
+            "rule_rows": rows,
+            "sla": sla,
+            "can_settle": usage_request.state == RequestState.UNDER_REVIEW
+            and _is_bureau_reviewer(usage_request, request.user),
+            "auth_id": getattr(usage_request, "auth_id", None),
+            "breadcrumbs": [(_("Usage requests"), reverse("usage_requests:list"))],
+        }
+    )
+    return render(request, "usage_requests/detail.html", context)
+
+
+def _date(value: str) -> Any:
+    from datetime import date
+
+    return date.fromisoformat(value)
+
+
+@require_POST
+@requires(Cap.USAGE_REQUEST_VIEW)
+def request_transition(request: HttpRequest, pk: int, name: str) -> HttpResponse:
+    usage_request = selectors.usage_request_get_for(user=request.user, pk=pk)
+    try:
+        services.usage_request_transition(
+            actor=request.user, request_id=usage_request.pk, name=name, reason=request.POST.get("reason", "")
+        )
+        messages.success(request, _("Done."))
+    except ValidationError as exc:
+        for message in exc.messages:
+            messages.error(request, message)
+    except PermissionDenied:
+        messages.error(request, _("Your role cannot take this step on this request."))
+        return HttpResponseRedirect(reverse("usage_requests:detail", args=[pk]), status=303)
+    return HttpResponseRedirect(reverse("usage_requests:detail", args=[pk]))
+
+
+@require_POST
+@requires(Cap.USAGE_REQUEST_REVIEW)
+def request_settle(request: HttpRequest, pk: int) -> HttpResponse:
+    usage_request = selectors.usage_request_get_for(user=request.user, pk=pk)
+    try:
+        services.review_settle(
+            actor=request.user, request_id=usage_request.pk, code=request.POST.get("code", ""),
+            outcome=request.POST.get("outcome", ""), reason=request.POST.get("reason", ""),
+        )  # fmt: skip
+        messages.success(request, _("Requirement settled."))
+    except ValidationError as exc:
+        for message in exc.messages:
+            messages.error(request, message)
+    return HttpResponseRedirect(reverse("usage_requests:detail", args=[pk]) + "#rules")
