@@ -61,6 +61,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "backoffice.audit.middleware.RequestIdMiddleware",
+    "usage_requests.middleware.AuthIdSessionMiddleware",
     "backoffice.access.middleware.AccessPolicyMiddleware",
     "axes.middleware.AxesMiddleware",
 ]
@@ -104,6 +105,7 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
+    "usage_requests.backends.AuthenticationIdBackend",
 ]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

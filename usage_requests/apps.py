@@ -7,6 +7,7 @@ class UsageRequestsConfig(AppConfig):
     verbose_name = _("Usage requests")
 
     def ready(self) -> None:
+        from django.contrib.auth.signals import user_logged_in
         from django.urls import reverse
 
         from backoffice.access.roles import Cap
@@ -21,6 +22,7 @@ class UsageRequestsConfig(AppConfig):
         from usage_requests.lists import USAGE_REQUESTS
         from usage_requests.models import UsageRequest
 
+        user_logged_in.connect(_remember_auth_id, dispatch_uid="zairyu_remember_auth_id")
         register_list(USAGE_REQUESTS)
         register_menu(
             MenuEntry(
@@ -36,3 +38,11 @@ class UsageRequestsConfig(AppConfig):
                 can_change=lambda user, obj: False,
             )
         )
+
+
+def _remember_auth_id(sender: object, request: object, user: object, **kwargs: object) -> None:
+    from usage_requests.middleware import SESSION_KEY
+
+    pk = getattr(request, "zairyu_auth_id", None)
+    if pk is not None:
+        request.session[SESSION_KEY] = pk  # type: ignore[attr-defined]

@@ -102,9 +102,11 @@ def normalise(raw: str) -> str:
     Nothing else is changed: an "O" or "0" stays as typed, so that ``problem`` can say that it is
     not part of an ID rather than guess which symbol was meant.
     """
-    # NFKC again after upper-casing: a few letters upper-case to decomposed sequences.
-    text = unicodedata.normalize("NFKC", unicodedata.normalize("NFKC", raw).upper())
-    return "".join(ch for ch in "".join(text.split()) if ch not in _SEPARATORS)
+    text = unicodedata.normalize("NFKC", raw).upper()
+    text = "".join(ch for ch in "".join(text.split()) if ch not in _SEPARATORS)
+    # NFKC once more: upper-casing, and removing a separator between combining marks, can leave
+    # text that is not in normal form (it matters only for input that is no ID at all).
+    return unicodedata.normalize("NFKC", text)
 
 
 def problem(code: str) -> str | None:

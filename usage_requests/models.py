@@ -271,6 +271,18 @@ class AuthenticationId(models.Model):
     issued_at = models.DateTimeField(_("issued at"), auto_now_add=True)
     password_set_on = models.DateField(_("password set on"), null=True, blank=True)
     valid_until = models.DateField(_("valid until"), null=True, blank=True)
+    password = models.CharField(_("password"), max_length=128, blank=True)
+    # Only the SHA-256 of the one-time link's token is kept; the token itself is mailed once.
+    password_token_hash = models.CharField(max_length=64, blank=True, db_index=True)
+    password_token_expires_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
+    revocation_reason = models.CharField(
+        _("revocation reason"),
+        max_length=20,
+        blank=True,
+        choices=[("own_request", _("At the holder's or institution's request")), ("sanction", _("Sanction"))],
+    )
+    revocation_note = models.TextField(_("revocation note"), blank=True)
 
     class Meta:
         constraints = [

@@ -25,6 +25,7 @@ from reviews.rules.examples import deep_merge
 from reviews.selectors import eligibility_facts_for
 from reviews.services import eligibility_evaluate
 from usage_requests import auth_ids
+from usage_requests.id_services import auth_id_issued_mail, auth_id_password_link_issue
 from usage_requests.models import AuthenticationId, AuthIdState, RequestKind, RequestState, UsageRequest
 from usage_requests.selectors import may_file_for
 
@@ -219,8 +220,16 @@ def _side_effects(
         if name == "approve":
             auth_id = _issue_auth_id(request, validity_years=RULESETS[review.ruleset].id_validity_years)
             data["auth_id"] = auth_id.code
-            _tell_filer(request, _("Your usage request %(number)s was approved. Your authentication ID is %(reason)s."),
-                        auth_ids.display(auth_id.code))  # fmt: skip
+            link = auth_id_password_link_issue(auth_id=auth_id)
+            notification_send(
+                recipient=request.filer, verb="usage_request",
+                text=_("Your usage request %(number)s was approved. Your authentication ID is %(code)s; "
+                       "set its password with the link in the e-mail.")
+                % {"number": str(request), "code": auth_ids.display(auth_id.code)},
+                url=reverse("usage_requests:detail", args=[request.pk]),
+                email_subject=_("【在留申請オンラインシステム】認証IDの発行 / Authentication ID issued"),
+                email_body=auth_id_issued_mail(auth_id=auth_id, link_path=link),
+            )  # fmt: skip
         else:
             request.last_message = reason
             _tell_filer(request, _("Your usage request %(number)s was rejected: %(reason)s"), reason)

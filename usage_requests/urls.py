@@ -9,4 +9,6 @@ urlpatterns = [
     path("<int:pk>/", views.request_detail, name="detail"),
     path("<int:pk>/transition/<str:name>/", views.request_transition, name="transition"),
     path("<int:pk>/settle/", views.request_settle, name="settle"),
+    path("<int:pk>/revoke-id/", views.revoke_id, name="revoke_id"),
+    path("set-password/<str:token>/", views.set_password, name="set_password"),
 ]

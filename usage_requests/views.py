@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
@@ -14,14 +15,14 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from backoffice.access.decorators import requires
+from backoffice.access.decorators import public, requires
 from backoffice.access.roles import Cap
 from backoffice.periods import format_both
 from backoffice.workbench.chatter import record_context
 from backoffice.workbench.views import list_page
 from reviews.decisions import effective_results, sla_state
 from reviews.rules.requirements import REQUIREMENTS
-from usage_requests import selectors, services
+from usage_requests import id_services, selectors, services
 from usage_requests.forms import UsageRequestForm
 from usage_requests.lists import FINISHED, SLA_LABELS, USAGE_REQUESTS
 from usage_requests.models import RequestState, _is_bureau_reviewer
@@ -95,6 +96,11 @@ def request_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "can_settle": usage_request.state == RequestState.UNDER_REVIEW
             and _is_bureau_reviewer(usage_request, request.user),
             "auth_id": getattr(usage_request, "auth_id", None),
+            "can_revoke_sanction": _is_bureau_reviewer(usage_request, request.user),
+            "can_revoke_own": request.user.pk == usage_request.filer_id
+            or selectors.may_file_for(
+                user=request.user, institution=usage_request.institution, acting_for=None
+            ),
             "breadcrumbs": [(_("Usage requests"), reverse("usage_requests:list"))],
         }
     )
@@ -139,3 +145,62 @@ def request_settle(request: HttpRequest, pk: int) -> HttpResponse:
         for message in exc.messages:
             messages.error(request, message)
     return HttpResponseRedirect(reverse("usage_requests:detail", args=[pk]) + "#rules")
+
+
+class SetPasswordForm(forms.Form):
+    password1 = forms.CharField(
+        label=_("New password"), widget=forms.PasswordInput(attrs={"autocomplete": "new-password"})
+    )
+    password2 = forms.CharField(
+        label=_("The same password again"), widget=forms.PasswordInput(attrs={"autocomplete": "new-password"})
+    )
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        if cleaned.get("password1") and cleaned.get("password1") != cleaned.get("password2"):
+            self.add_error("password2", _("The two passwords differ."))
+        return cleaned
+
+
+@public
+def set_password(request: HttpRequest, token: str) -> HttpResponse:
+    """The one-time link of the approval e-mail: set the ID's password (no login needed)."""
+    auth_id = id_services.auth_id_for_token(token)
+    if auth_id is None:
+        return render(request, "usage_requests/set_password.html", {"expired": True}, status=410)
+    form = SetPasswordForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            done = id_services.auth_id_set_password(token=token, password=form.cleaned_data["password1"])
+        except ValidationError as exc:
+            for message in exc.messages:
+                form.add_error("password1", message)
+        else:
+            messages.success(
+                request,
+                _("Password set. Log in with your authentication ID %(code)s; it is valid until %(until)s.")
+                % {"code": done, "until": format_both(done.valid_until) if done.valid_until else "—"},
+            )
+            return HttpResponseRedirect(reverse("access:login"))
+    return render(request, "usage_requests/set_password.html", {"form": form, "auth_id": auth_id})
+
+
+@require_POST
+@requires(Cap.USAGE_REQUEST_VIEW)
+def revoke_id(request: HttpRequest, pk: int) -> HttpResponse:
+    usage_request = selectors.usage_request_get_for(user=request.user, pk=pk)
+    auth_id = getattr(usage_request, "auth_id", None)
+    if auth_id is None:
+        raise Http404
+    try:
+        id_services.auth_id_revoke(
+            actor=request.user, auth_id_pk=auth_id.pk, reason=request.POST.get("reason", ""),
+            note=request.POST.get("note", ""),
+        )  # fmt: skip
+        messages.success(request, _("The authentication ID was revoked."))
+    except ValidationError as exc:
+        for message in exc.messages:
+            messages.error(request, message)
+    except PermissionDenied:
+        messages.error(request, _("Your role cannot revoke this ID for that reason."))
+    return HttpResponseRedirect(reverse("usage_requests:detail", args=[pk]))

@@ -25,7 +25,7 @@ def mentioned_usernames(body: str) -> list[str]:
 
 
 def notification_send(
-    *, recipient: Any, verb: str, text: str, url: str, email_subject: str = ""
+    *, recipient: Any, verb: str, text: str, url: str, email_subject: str = "", email_body: str = ""
 ) -> Notification:
     """In-app notice plus an outbox e-mail; delivered by the worker after commit."""
     notice = Notification.objects.create(recipient=recipient, verb=verb, text=text[:500], url=url)
@@ -35,7 +35,7 @@ def notification_send(
         message = OutboxMessage.objects.create(
             recipient=recipient.email,
             subject=email_subject or text[:200],
-            body=f"{text}\n\n{settings.SITE_URL}{url}\n",
+            body=email_body or f"{text}\n\n{settings.SITE_URL}{url}\n",
         )
         from backoffice.workbench.tasks import outbox_deliver
 

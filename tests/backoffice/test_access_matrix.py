@@ -159,6 +159,8 @@ COVERED_ELSEWHERE = {
     "workbench:export_download",
     "usage_requests:transition",
     "usage_requests:settle",
+    "usage_requests:revoke_id",
+    "usage_requests:set_password",  # public, token-guarded: tests/usage_requests/test_auth_id_flow.py
     *(f"institutions:{k}_delete" for k in ENTITY_KEYS),
     *(f"institutions:{k}_detail" for k in ["sentence", "filing", "employee"]),
     *(f"institutions:{k}_edit" for k in ["sentence", "filing", "employee", "membership"]),

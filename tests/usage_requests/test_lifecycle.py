@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.utils import translation
 
 from backoffice.audit.models import AuditEvent
 from backoffice.workbench.models import Activity, Notification, OutboxMessage
@@ -91,7 +92,7 @@ def test_a_failing_rule_blocks_recommendation_with_a_reason(cast_ur: dict[str, A
     facts["institution"]["pledge_submitted"] = False
     request = _draft(cast_ur, facts)
     _go(cast_ur, request, ("hr", "submit", ""), ("reviewer_tokyo", "start_review", ""))
-    with pytest.raises(ValidationError) as raised:
+    with translation.override("en"), pytest.raises(ValidationError) as raised:
         _go(cast_ur, request, ("reviewer_tokyo", "recommend_approval", ""))
     assert "settle" in str(raised.value)
     with pytest.raises(ValidationError):

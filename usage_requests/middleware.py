@@ -1,0 +1,35 @@
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from django.contrib import messages
+from django.contrib.auth import logout
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from usage_requests.id_services import auth_id_is_live
+from usage_requests.models import AuthenticationId
+
+SESSION_KEY = "zairyu_auth_id"
+
+
+class AuthIdSessionMiddleware:
+    """A session opened with an authentication ID ends as soon as the ID is revoked,
+    suspended or expired: checked on every request, one indexed lookup."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        pk = request.session.get(SESSION_KEY) if hasattr(request, "session") else None
+        if pk is not None:
+            auth_id = AuthenticationId.objects.select_related("holder").filter(pk=pk).first()
+            if auth_id is None or not auth_id_is_live(auth_id, today=timezone.localdate()):
+                logout(request)
+                messages.error(
+                    request, _("Your authentication ID is no longer valid, so you were logged out.")
+                )
+                return HttpResponseRedirect(reverse("access:login"))
+        return self.get_response(request)
