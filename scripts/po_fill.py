@@ -30,7 +30,7 @@ def fill(path: Path, translations: dict[str, str]) -> list[str]:
                 continue
             lines = [ln for ln in block.split("\n") if not ln.startswith("#| ")]
             lines = [re.sub(r",\s*fuzzy", "", ln) if ln.startswith("#,") else ln for ln in lines]
-            lines = [ln for ln in lines if ln.strip() != "#,"]
+            lines = [ln for ln in lines if ln.strip() not in {"#", "#,"}]
             body = "\n".join(lines)
             value = text.replace('"', '\\"')
             if "msgstr[0]" in body:

@@ -81,7 +81,7 @@ USAGE_REQUESTS = ListSpec(
         Column("sla", _("SLA"), sortable=False, render=_sla),
         Column(
             "outcome",
-            _("Rule outcome"),
+            _("Outcome"),
             path="review__outcome",
             render=lambda o: o.review.outcome if o.review else "",
         ),
@@ -128,7 +128,7 @@ USAGE_REQUESTS = ListSpec(
     group_bys=[
         GroupBy("state", _("State"), "state", choices=dict(RequestState.choices)),
         GroupBy("kind", _("Kind"), "kind", choices=dict(RequestKind.choices)),
-        GroupBy("outcome", _("Rule outcome"), "review__outcome"),
+        GroupBy("outcome", _("Outcome"), "review__outcome"),
         GroupBy("assignee", _("Assignee"), "review__assignee_id", label_path="review__assignee__username"),
         GroupBy("bureau", _("Bureau"), "review__bureau_id", label_path="review__bureau__name_ja"),
         GroupBy("category", _("Category"), "institution__category"),

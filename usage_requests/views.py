@@ -83,11 +83,10 @@ def request_detail(request: HttpRequest, pk: int) -> HttpResponse:
             )
     sla = None
     if review is not None:
-        sla = SLA_LABELS[
-            sla_state(
-                due_on=review.due_on, today=timezone.localdate(), finished=usage_request.state in FINISHED
-            )
-        ]
+        code = sla_state(
+            due_on=review.due_on, today=timezone.localdate(), finished=usage_request.state in FINISHED
+        )
+        sla = {"code": code, "label": SLA_LABELS[code]}
     context.update(
         {
             "review": review,
