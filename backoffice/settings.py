@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -183,6 +184,7 @@ CELERY_TASK_ROUTES = {
 CELERY_BEAT_SCHEDULE = {
     "outbox-flush": {"task": "workbench.outbox_flush", "schedule": 60.0},
     "audit-verify-nightly": {"task": "audit.verify_all", "schedule": 24 * 3600.0},
+    "auth-ids-daily": {"task": "usage_requests.daily", "schedule": crontab(hour=1, minute=30)},
 }
 CELERY_TIMEZONE = TIME_ZONE
 

@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 
 from backoffice.access.roles import BUREAU_SIDE
 from backoffice.audit.services import audit_log
-from backoffice.periods import period_end
+from backoffice.periods import format_both, period_end
 from backoffice.workbench.services import notification_send
 from usage_requests import auth_ids
 from usage_requests.models import AuthenticationId, AuthIdState
@@ -167,3 +167,53 @@ def auth_id_revoke(*, actor: Any, auth_id_pk: int, reason: str, note: str) -> Au
             url=reverse("usage_requests:detail", args=[auth_id.usage_request_id]),
         )  # fmt: skip
     return auth_id
+
+
+def auth_ids_daily(*, today: date) -> dict[str, int]:
+    """The daily run (Celery beat; idempotent): renewal reminders two months before expiry,
+    and suspension at expiry with a notice to the holder."""
+    from usage_requests.renewal import periodic_report_deadline, renewal_reminder_on
+
+    reminded = suspended = 0
+    live = AuthenticationId.objects.filter(state=AuthIdState.ACTIVE, valid_until__isnull=False)
+    for auth_id in live.filter(valid_until__lt=today).select_related("holder"):
+        with transaction.atomic():
+            locked = AuthenticationId.objects.select_for_update().get(pk=auth_id.pk)
+            if locked.state != AuthIdState.ACTIVE:
+                continue
+            locked.state = AuthIdState.SUSPENDED
+            locked.save(update_fields=["state"])
+            audit_log(
+                actor=None, action="auth_id.expired", target=locked, institution_id=locked.institution_id,
+                data={"valid_until": locked.valid_until.isoformat() if locked.valid_until else None},
+            )  # fmt: skip
+            notification_send(
+                recipient=auth_id.holder, verb="auth_id",
+                text=_("Your authentication ID %(code)s expired on %(until)s and can no longer log in. "
+                       "File a new usage request to continue.")
+                % {"code": locked, "until": format_both(locked.valid_until) if locked.valid_until else "—"},
+                url=reverse("usage_requests:detail", args=[locked.usage_request_id]),
+            )  # fmt: skip
+            suspended += 1
+    for auth_id in live.filter(valid_until__gte=today, renewal_reminded_on__isnull=True).select_related(
+        "holder"
+    ):
+        assert auth_id.valid_until is not None
+        if today < renewal_reminder_on(auth_id.valid_until):
+            continue
+        with transaction.atomic():
+            updated = AuthenticationId.objects.filter(pk=auth_id.pk, renewal_reminded_on__isnull=True).update(
+                renewal_reminded_on=today
+            )
+            if not updated:  # another run got there first
+                continue
+            notification_send(
+                recipient=auth_id.holder, verb="auth_id",
+                text=_("Your authentication ID %(code)s expires on %(until)s. File the periodic report (定期報告) "
+                       "by %(deadline)s.")
+                % {"code": auth_id, "until": format_both(auth_id.valid_until),
+                   "deadline": format_both(periodic_report_deadline(auth_id.valid_until))},
+                url=reverse("usage_requests:create"),
+            )  # fmt: skip
+            reminded += 1
+    return {"reminded": reminded, "suspended": suspended}

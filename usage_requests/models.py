@@ -275,6 +275,7 @@ class AuthenticationId(models.Model):
     # Only the SHA-256 of the one-time link's token is kept; the token itself is mailed once.
     password_token_hash = models.CharField(max_length=64, blank=True, db_index=True)
     password_token_expires_at = models.DateTimeField(null=True, blank=True)
+    renewal_reminded_on = models.DateField(_("renewal reminder sent on"), null=True, blank=True)
     revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
     revocation_reason = models.CharField(
         _("revocation reason"),

@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from django_fsm import ConcurrentTransition, can_proceed, has_transition_perm
 
 from backoffice.audit.services import audit_log
-from backoffice.periods import add_business_days
+from backoffice.periods import add_business_days, format_both
 from backoffice.workbench.models import Activity
 from backoffice.workbench.services import notification_send
 from institutions.models import Institution
@@ -27,6 +27,7 @@ from reviews.services import eligibility_evaluate
 from usage_requests import auth_ids
 from usage_requests.id_services import auth_id_issued_mail, auth_id_password_link_issue
 from usage_requests.models import AuthenticationId, AuthIdState, RequestKind, RequestState, UsageRequest
+from usage_requests.renewal import extended_validity, periodic_report_deadline
 from usage_requests.selectors import may_file_for
 
 REVIEW_TARGET_BUSINESS_DAYS = 5  # "about a week" (§13 D11)
@@ -45,6 +46,14 @@ def usage_request_create(
         raise PermissionDenied
     if kind not in RequestKind.values:
         raise ValidationError({"kind": _("Choose the kind of request.")})
+    if kind == RequestKind.PERIODIC_REPORT and not _live_ids(institution).exists():
+        raise ValidationError(
+            {
+                "kind": _(
+                    "This institution holds no valid authentication ID to renew: file a new usage request."
+                )
+            }
+        )
     with transaction.atomic():
         request: UsageRequest = UsageRequest.objects.create(
             kind=kind,
@@ -145,6 +154,8 @@ def usage_request_transition(*, actor: Any, request_id: int, name: str, reason: 
                 if can_proceed(method) is False and _permitted_ignoring_conditions(request, name, actor):
                     raise ValidationError(_("Requirements fail or still need a decision: settle them first."))
                 raise PermissionDenied
+            if name in {"submit", "resubmit"} and request.kind == RequestKind.PERIODIC_REPORT:
+                _check_report_deadline(request, today=today)
             source = request.state
             method()
             data: dict[str, Any] = {"transition": {"field": "state", "from": source, "to": request.state}}
@@ -217,7 +228,13 @@ def _side_effects(
         review.decided_at = timezone.now()
         review.save(update_fields=["decided_by", "decided_at"])
         _close_review_activities(request, actor)
-        if name == "approve":
+        if name == "approve" and request.kind == RequestKind.PERIODIC_REPORT:
+            data["extended"] = _extend_ids(
+                request, actor=actor, years=RULESETS[review.ruleset].id_validity_years
+            )
+            _tell_filer(request, _("Your periodic report %(number)s was approved: %(reason)s"),
+                        ", ".join(f"{code} → {until}" for code, until in data["extended"].items()))  # fmt: skip
+        elif name == "approve":
             auth_id = _issue_auth_id(request, validity_years=RULESETS[review.ruleset].id_validity_years)
             data["auth_id"] = auth_id.code
             link = auth_id_password_link_issue(auth_id=auth_id)
@@ -275,6 +292,43 @@ def _issue_auth_id(request: UsageRequest, *, validity_years: int) -> Authenticat
                     _("The filer already holds a live authentication ID for this institution.")
                 ) from None
     raise RuntimeError("could not draw a unique authentication ID")  # 32^11 codes: practically unreachable
+
+
+def _live_ids(institution: Institution) -> Any:
+    return AuthenticationId.objects.filter(institution=institution, state=AuthIdState.ACTIVE)
+
+
+def _check_report_deadline(request: UsageRequest, *, today: date) -> None:
+    """Filing closes one month before the earliest expiry among the institution's IDs."""
+    expiries = [d for d in _live_ids(request.institution).values_list("valid_until", flat=True) if d]
+    if not expiries:
+        raise ValidationError(
+            _("This institution holds no valid authentication ID to renew: file a new usage request.")
+        )
+    deadline = periodic_report_deadline(min(expiries))
+    if today > deadline:
+        raise ValidationError(
+            _("Periodic reports for this institution closed on %(deadline)s (the ID expires on %(expiry)s). "
+              "After it expires, file a new usage request.")
+            % {"deadline": format_both(deadline), "expiry": format_both(min(expiries))}
+        )  # fmt: skip
+
+
+def _extend_ids(request: UsageRequest, *, actor: Any, years: int) -> dict[str, str]:
+    extended = {}
+    for auth_id in _live_ids(request.institution).select_for_update():
+        if auth_id.valid_until is None:
+            continue
+        before = auth_id.valid_until
+        auth_id.valid_until = extended_validity(before, years=years)
+        auth_id.renewal_reminded_on = None
+        auth_id.save(update_fields=["valid_until", "renewal_reminded_on"])
+        audit_log(
+            actor=actor, action="auth_id.extended", target=auth_id, institution_id=auth_id.institution_id,
+            data={"from": before.isoformat(), "to": auth_id.valid_until.isoformat(), "report": request.pk},
+        )  # fmt: skip
+        extended[auth_ids.display(auth_id.code)] = auth_id.valid_until.isoformat()
+    return extended
 
 
 def review_settle(*, actor: Any, request_id: int, code: str, outcome: str, reason: str) -> UsageRequest:
