@@ -118,6 +118,22 @@ def auth_id_is_live(auth_id: AuthenticationId, *, today: date) -> bool:
         and auth_id.valid_until is not None
         and auth_id.valid_until >= today
         and auth_id.holder.is_active
+        and _delegation_holds(auth_id, today=today)
+    )
+
+
+def _delegation_holds(auth_id: AuthenticationId, *, today: date) -> bool:
+    """An ID obtained through a delegation (support organisation or public-interest staff)
+    lives only while the institution's delegation to that organisation is active."""
+    from institutions.models import Delegation
+
+    agent_id = auth_id.usage_request.acting_for_id
+    if agent_id is None:
+        return True
+    return (
+        Delegation.objects.active_on(today)
+        .filter(principal_id=auth_id.institution_id, agent_id=agent_id)
+        .exists()
     )
 
 
@@ -176,6 +192,26 @@ def auth_ids_daily(*, today: date) -> dict[str, int]:
 
     reminded = suspended = 0
     live = AuthenticationId.objects.filter(state=AuthIdState.ACTIVE, valid_until__isnull=False)
+    delegated = live.filter(valid_until__gte=today, usage_request__acting_for__isnull=False)
+    for auth_id in delegated.select_related("usage_request", "holder"):
+        if _delegation_holds(auth_id, today=today):
+            continue
+        with transaction.atomic():
+            if not AuthenticationId.objects.filter(pk=auth_id.pk, state=AuthIdState.ACTIVE).update(
+                state=AuthIdState.SUSPENDED
+            ):
+                continue
+            audit_log(
+                actor=None, action="auth_id.suspended", target=auth_id, institution_id=auth_id.institution_id,
+                data={"reason": "delegation_ended", "agent": auth_id.usage_request.acting_for_id},
+            )  # fmt: skip
+            notification_send(
+                recipient=auth_id.holder, verb="auth_id",
+                text=_("Your authentication ID %(code)s is suspended: the institution's delegation to your "
+                       "organisation has ended.") % {"code": auth_id},
+                url=reverse("usage_requests:detail", args=[auth_id.usage_request_id]),
+            )  # fmt: skip
+            suspended += 1
     for auth_id in live.filter(valid_until__lt=today).select_related("holder"):
         with transaction.atomic():
             locked = AuthenticationId.objects.select_for_update().get(pk=auth_id.pk)

@@ -115,3 +115,36 @@ def test_no_report_without_an_id_to_renew(cast_ur: dict[str, Any]) -> None:
     with pytest.raises(ValidationError):
         usage_request_create(actor=cast_ur["users"]["hr"], institution=cast_ur["company"], acting_for=None,
                              kind="periodic_report", declared_facts={})  # fmt: skip
+
+
+@pytest.mark.django_db
+def test_a_withdrawn_delegation_stops_the_agents_id_at_once_and_the_daily_run_suspends_it(
+    cast_ur: dict[str, Any],
+) -> None:
+    from django.test import Client
+    from django.urls import reverse
+
+    from institutions.models import Delegation
+    from usage_requests.id_services import auth_id_is_live
+
+    users = cast_ur["users"]
+    request = usage_request_create(
+        actor=users["support"], institution=cast_ur["company"], acting_for=cast_ur["support_org"], kind="new",
+        declared_facts=copy.deepcopy(GOOD_FACTS),
+    )  # fmt: skip
+    for who, name in [("support", "submit"), ("reviewer_tokyo", "start_review"),
+                      ("reviewer_tokyo", "recommend_approval"), ("supervisor_tokyo", "approve")]:  # fmt: skip
+        usage_request_transition(actor=users[who], request_id=request.pk, name=name)
+    today = timezone.localdate()
+    AuthenticationId.objects.update(state="active", valid_until=date(today.year + 1, 1, 31))
+    auth_id = AuthenticationId.objects.select_related("usage_request", "holder").get()
+    assert auth_id_is_live(auth_id, today=today)
+    Delegation.objects.filter(principal=cast_ur["company"]).update(valid_to=date(2020, 1, 1))
+    auth_id = AuthenticationId.objects.select_related("usage_request", "holder").get()
+    assert not auth_id_is_live(auth_id, today=today)
+    assert (
+        Client().post(reverse("access:login"), {"username": auth_id.code, "password": "x"}).status_code == 200
+    )
+    assert auth_ids_daily(today=today)["suspended"] == 1
+    assert AuthenticationId.objects.get().state == "suspended"
+    assert AuditEvent.objects.get(action="auth_id.suspended").data["reason"] == "delegation_ended"
