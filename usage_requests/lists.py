@@ -18,6 +18,7 @@ from reviews.decisions import sla_state
 from usage_requests import selectors
 from usage_requests.models import Channel, RequestKind, RequestState, UsageRequest
 
+OUTCOME_LABELS = {"pass": _("Met"), "fail": _("Fails"), "needs_review": _("Reviewer decides")}
 SLA_LABELS = {
     "on_time": _("On time"),
     "due_today": _("Due today"),
@@ -76,14 +77,14 @@ USAGE_REQUESTS = ListSpec(
             "due_on",
             _("Review due"),
             path="review__due_on",
-            render=lambda o: o.review.due_on if o.review else "",
+            render=lambda o: o.review.due_on.isoformat() if o.review else "",
         ),
         Column("sla", _("SLA"), sortable=False, render=_sla),
         Column(
             "outcome",
             _("Outcome"),
             path="review__outcome",
-            render=lambda o: o.review.outcome if o.review else "",
+            render=lambda o: OUTCOME_LABELS.get(o.review.outcome, "") if o.review else "",
         ),
         Column(
             "assignee",
@@ -128,7 +129,7 @@ USAGE_REQUESTS = ListSpec(
     group_bys=[
         GroupBy("state", _("State"), "state", choices=dict(RequestState.choices)),
         GroupBy("kind", _("Kind"), "kind", choices=dict(RequestKind.choices)),
-        GroupBy("outcome", _("Outcome"), "review__outcome"),
+        GroupBy("outcome", _("Outcome"), "review__outcome", choices=OUTCOME_LABELS),
         GroupBy("assignee", _("Assignee"), "review__assignee_id", label_path="review__assignee__username"),
         GroupBy("bureau", _("Bureau"), "review__bureau_id", label_path="review__bureau__name_ja"),
         GroupBy("category", _("Category"), "institution__category"),
