@@ -3,6 +3,7 @@ from __future__ import annotations
 import logging
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 from celery import shared_task
 from django.conf import settings
@@ -19,24 +20,47 @@ from backoffice.workbench.registry import LIST_SPECS
 log = logging.getLogger(__name__)
 
 
-@shared_task(name="workbench.outbox_deliver", acks_late=True, time_limit=120, soft_time_limit=110)
-def outbox_deliver(message_id: int) -> bool:
-    """Send one outbox message. Idempotent: a message already sent is left alone."""
+MAX_ATTEMPTS = 10
+
+
+def retry_delay(attempts: int) -> int:
+    """Seconds before the next try: 30 s, 1 min, 2 min, … capped at an hour."""
+    return int(min(3600, 30 * 2 ** max(0, attempts - 1)))
+
+
+def deliver_once(message_id: int) -> tuple[bool, int]:
+    """Send one outbox message unless it is sent already; returns (sent, attempts so far).
+
+    The row lock serialises two deliveries of one message (the second skips it), and
+    sent_at is written in the same transaction as the send: sending twice never delivers
+    twice, short of a crash between the SMTP hand-over and the commit."""
     with transaction.atomic():
         message = OutboxMessage.objects.select_for_update(skip_locked=True).filter(pk=message_id).first()
         if message is None or message.sent_at is not None:
-            return False
+            return False, 0
         message.attempts += 1
         try:
             send_mail(message.subject, message.body, settings.DEFAULT_FROM_EMAIL, [message.recipient])
         except Exception as exc:
             message.last_error = str(exc)[:2000]
             message.save(update_fields=["attempts", "last_error"])
-            log.warning("outbox message %s not sent: %s", message_id, exc)
-            return False
+            log.warning("outbox message %s not sent (attempt %s): %s", message_id, message.attempts, exc)
+            return False, message.attempts
         message.sent_at = timezone.now()
         message.save(update_fields=["attempts", "sent_at"])
-    return True
+    return True, message.attempts
+
+
+@shared_task(
+    bind=True, name="workbench.outbox_deliver", acks_late=True, time_limit=120, soft_time_limit=110,
+    max_retries=MAX_ATTEMPTS,
+)  # fmt: skip
+def outbox_deliver(self: Any, message_id: int) -> bool:
+    """Send one outbox message; on a mail failure retry later with exponential backoff."""
+    sent, attempts = deliver_once(message_id)
+    if not sent and 0 < attempts < MAX_ATTEMPTS:
+        raise self.retry(countdown=retry_delay(attempts))
+    return sent
 
 
 @shared_task(name="workbench.outbox_flush", acks_late=True, time_limit=600, soft_time_limit=590)
@@ -48,7 +72,7 @@ def outbox_flush() -> int:
             "pk", flat=True
         )[:500]
     )
-    return sum(1 for pk in ids if outbox_deliver(pk))
+    return sum(1 for pk in ids if deliver_once(pk)[0])
 
 
 def export_dir() -> Path:
