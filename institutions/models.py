@@ -106,6 +106,13 @@ class Institution(FSMModelMixin, models.Model):
     )
     category = models.PositiveSmallIntegerField(_("category"), editable=False, db_index=True)
     category_reason = models.CharField(_("category reason"), max_length=300, editable=False)
+    online_approved_on = models.DateField(
+        _("online use approved on"),
+        null=True,
+        blank=True,
+        editable=False,
+        help_text=_("From this day the institution is treated as category 2 for documents (§13 D3)."),
+    )
     status = FSMField(
         _("status"),
         default=InstitutionStatus.ACTIVE,
@@ -127,6 +134,14 @@ class Institution(FSMModelMixin, models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def document_category(self) -> int:
+        """Category for document requirements: an institution approved for online use counts
+        as category 2 (categories 3 and 4 move up); the decided category stays as it is."""
+        if self.online_approved_on is not None and self.category in (3, 4):
+            return 2
+        return int(self.category)
 
     @transition(
         field=status,

@@ -235,6 +235,9 @@ def _side_effects(
             _tell_filer(request, _("Your periodic report %(number)s was approved: %(reason)s"),
                         ", ".join(f"{code} → {until}" for code, until in data["extended"].items()))  # fmt: skip
         elif name == "approve":
+            Institution.objects.filter(pk=request.institution_id, online_approved_on__isnull=True).update(
+                online_approved_on=today
+            )
             auth_id = _issue_auth_id(request, validity_years=RULESETS[review.ruleset].id_validity_years)
             data["auth_id"] = auth_id.code
             link = auth_id_password_link_issue(auth_id=auth_id)

@@ -188,3 +188,17 @@ def test_a_draft_can_be_withdrawn(cast_ur: dict[str, Any]) -> None:
     request = _draft(cast_ur)
     _go(cast_ur, request, ("hr", "withdraw", ""))
     assert _state(request.pk) == "withdrawn"
+
+
+@pytest.mark.django_db
+def test_approval_makes_a_category_3_institution_count_as_2_for_documents(cast_ur: dict[str, Any]) -> None:
+    from institutions.models import Institution
+
+    Institution.objects.filter(pk=cast_ur["company"].pk).update(category=3)
+    request = _draft(cast_ur)
+    _go(cast_ur, request, ("hr", "submit", ""), ("reviewer_tokyo", "start_review", ""))
+    review_settle(actor=cast_ur["users"]["reviewer_tokyo"], request_id=request.pk,
+                  code="REQ-CATEGORY3-STABILITY", outcome="pass", reason="決算書確認済み")  # fmt: skip
+    _go(cast_ur, request, ("reviewer_tokyo", "recommend_approval", ""), ("supervisor_tokyo", "approve", ""))
+    company = Institution.objects.get(pk=cast_ur["company"].pk)
+    assert company.category == 3 and company.document_category == 2 and company.online_approved_on is not None
