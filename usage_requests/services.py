@@ -187,6 +187,8 @@ def _side_effects(
         request.submitted_on = today
         if request.received_on is None:
             request.received_on = today
+        request.last_message = ""
+        _close_review_activities(request, actor)  # a resubmission replaces the earlier deadline
         fresh = _evaluate_into_review(request, today=today)
         request.review = fresh
         data["rules"] = {"ruleset": fresh.ruleset, "outcome": fresh.rule_outcome, "results": fresh.results}

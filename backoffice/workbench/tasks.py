@@ -52,7 +52,7 @@ def deliver_once(message_id: int) -> tuple[bool, int]:
 
 
 @shared_task(
-    bind=True, name="workbench.outbox_deliver", acks_late=True, time_limit=120, soft_time_limit=110,
+    bind=True, name="workbench.outbox_deliver", acks_late=True, ignore_result=True, time_limit=120, soft_time_limit=110,
     max_retries=MAX_ATTEMPTS,
 )  # fmt: skip
 def outbox_deliver(self: Any, message_id: int) -> bool:
@@ -63,7 +63,9 @@ def outbox_deliver(self: Any, message_id: int) -> bool:
     return sent
 
 
-@shared_task(name="workbench.outbox_flush", acks_late=True, time_limit=600, soft_time_limit=590)
+@shared_task(
+    name="workbench.outbox_flush", acks_late=True, ignore_result=True, time_limit=600, soft_time_limit=590
+)
 def outbox_flush() -> int:
     """Re-send what a broker outage or a mail failure left behind."""
     stale = timezone.now() - timedelta(minutes=1)
@@ -81,7 +83,9 @@ def export_dir() -> Path:
     return path
 
 
-@shared_task(name="workbench.export_run", acks_late=True, time_limit=3600, soft_time_limit=3500)
+@shared_task(
+    name="workbench.export_run", acks_late=True, ignore_result=True, time_limit=3600, soft_time_limit=3500
+)
 def export_run(job_id: int) -> str:
     job = ExportJob.objects.select_related("user").get(pk=job_id)
     if job.status == ExportJob.Status.DONE:

@@ -210,6 +210,9 @@ def activity_done_view(request: HttpRequest, pk: int) -> HttpResponse:
     if kind is None:
         raise Http404
     kind.get_for_user(request.user, activity.target_id)  # scope check: 404 outside it
+    if activity.assignee_id != request.user.pk:
+        # Only the assignee closes a to-do: a filer must not clear the bureau's review deadline.
+        raise PermissionDenied
     activity_mark_done(actor=request.user, activity_id=activity.pk)
     messages.success(request, _("Marked as done."))
     return HttpResponseRedirect(request.POST.get("back") or activity.target_url)

@@ -191,3 +191,19 @@ def test_reviewer_registers_only_in_their_jurisdiction(client_for: Any) -> None:
     page = client_for("reviewer_tokyo").get(reverse("institutions:create"))
     codes = {p.code for p in page.context["form"].fields["prefecture"].queryset}
     assert "13" in codes and "27" not in codes
+
+
+@pytest.mark.django_db
+def test_only_the_assignee_closes_an_activity(client_for: Any, cast: dict[str, Any]) -> None:
+    reviewer = client_for("reviewer_tokyo")
+    url = reverse("workbench:activity_create", args=["institutions.institution", cast["company"].pk])
+    due = timezone.localdate().isoformat()
+    reviewer.post(
+        url, {"summary": "書類確認", "assignee": cast["users"]["supervisor_tokyo"].pk, "due_on": due}
+    )
+    activity = Activity.objects.get()
+    assert reviewer.post(reverse("workbench:activity_done", args=[activity.pk])).status_code == 403
+    assert client_for("hr").post(reverse("workbench:activity_done", args=[activity.pk])).status_code == 403
+    assert Activity.objects.get().done_at is None
+    client_for("supervisor_tokyo").post(reverse("workbench:activity_done", args=[activity.pk]))
+    assert Activity.objects.get().done_at is not None
