@@ -299,3 +299,39 @@ class AuthenticationId(models.Model):
 
     def __str__(self) -> str:
         return f"{self.code[:4]}-{self.code[4:8]}-{self.code[8:]}"
+
+
+class DocumentKind(models.TextChoices):
+    PLEDGE = "pledge", _("Pledge (誓約書)")
+    FINANCIALS = "financials", _("Financial statements (categories 3 and 4)")
+    AGENT_CERTIFICATE = "agent_certificate", _("Copy of the 申請等取次者証明書 or a training certificate")
+    PLEDGE_LIST = "pledge_list", _("利用者別誓約機関一覧表")
+    OTHER = "other", _("Other document")
+
+
+def _document_path(instance: RequestDocument, filename: str) -> str:
+    # The stored name is ours, never the uploader's (which is kept in original_name).
+    return f"usage_requests/{instance.request_id}/{instance.sha256[:16]}.pdf"
+
+
+class RequestDocument(models.Model):
+    """A PDF attached to a usage request, checked byte by byte before it is kept."""
+
+    request = models.ForeignKey(
+        UsageRequest, on_delete=models.CASCADE, related_name="documents", verbose_name=_("usage request")
+    )
+    kind = models.CharField(_("document"), max_length=20, choices=DocumentKind.choices)
+    file = models.FileField(_("file"), upload_to=_document_path)
+    original_name = models.CharField(_("file name"), max_length=255)
+    size = models.PositiveIntegerField(_("size (bytes)"))
+    sha256 = models.CharField(max_length=64)
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    uploaded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["uploaded_at", "pk"]
+        verbose_name = _("document")
+        verbose_name_plural = _("documents")
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}: {self.original_name}"

@@ -10,5 +10,8 @@ urlpatterns = [
     path("<int:pk>/transition/<str:name>/", views.request_transition, name="transition"),
     path("<int:pk>/settle/", views.request_settle, name="settle"),
     path("<int:pk>/revoke-id/", views.revoke_id, name="revoke_id"),
+    path("<int:pk>/documents/", views.document_upload, name="document_upload"),
+    path("<int:pk>/documents/<int:document_id>/", views.document_download, name="document"),
+    path("<int:pk>/documents/<int:document_id>/delete/", views.document_delete, name="document_delete"),
     path("set-password/<str:token>/", views.set_password, name="set_password"),
 ]

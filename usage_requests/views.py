@@ -7,7 +7,7 @@ from typing import Any
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
@@ -22,10 +22,10 @@ from backoffice.workbench.chatter import record_context
 from backoffice.workbench.views import list_page
 from reviews.decisions import effective_results, sla_state
 from reviews.rules.requirements import REQUIREMENTS
-from usage_requests import id_services, selectors, services
+from usage_requests import document_services, id_services, selectors, services
 from usage_requests.forms import UsageRequestForm
 from usage_requests.lists import FINISHED, SLA_LABELS, USAGE_REQUESTS
-from usage_requests.models import RequestState, _is_bureau_reviewer
+from usage_requests.models import DocumentKind, RequestState, _is_bureau_reviewer
 
 
 @requires(Cap.USAGE_REQUEST_VIEW)
@@ -95,6 +95,13 @@ def request_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "can_settle": usage_request.state == RequestState.UNDER_REVIEW
             and _is_bureau_reviewer(usage_request, request.user),
             "auth_id": getattr(usage_request, "auth_id", None),
+            "documents": list(usage_request.documents.all()),
+            "document_form": DocumentForm()
+            if usage_request.state in document_services.EDITABLE
+            and selectors.may_file_for(
+                user=request.user, institution=usage_request.institution, acting_for=usage_request.acting_for
+            )
+            else None,
             "can_revoke_sanction": _is_bureau_reviewer(usage_request, request.user),
             "can_revoke_own": request.user.pk == usage_request.filer_id
             or selectors.may_file_for(
@@ -203,3 +210,64 @@ def revoke_id(request: HttpRequest, pk: int) -> HttpResponse:
     except PermissionDenied:
         messages.error(request, _("Your role cannot revoke this ID for that reason."))
     return HttpResponseRedirect(reverse("usage_requests:detail", args=[pk]))
+
+
+class DocumentForm(forms.Form):
+    kind = forms.ChoiceField(label=_("Document"), choices=DocumentKind.choices)
+    file = forms.FileField(
+        label=_("PDF file"), widget=forms.ClearableFileInput(attrs={"accept": "application/pdf"})
+    )
+
+
+MAX_READ = 25 * 1024 * 1024 + 1  # enough to tell "too large" under any rule set
+
+
+@require_POST
+@requires(Cap.USAGE_REQUEST_FILE)
+def document_upload(request: HttpRequest, pk: int) -> HttpResponse:
+    usage_request = selectors.usage_request_get_for(user=request.user, pk=pk)
+    form = DocumentForm(request.POST, request.FILES)
+    if form.is_valid():
+        upload = form.cleaned_data["file"]
+        try:
+            document_services.document_attach(
+                actor=request.user, request_id=usage_request.pk, kind=form.cleaned_data["kind"],
+                filename=upload.name, data=upload.read(MAX_READ),
+            )  # fmt: skip
+            messages.success(request, _("Document attached."))
+        except ValidationError as exc:
+            for message in exc.messages:
+                messages.error(request, message)
+        except PermissionDenied:
+            messages.error(request, _("Your role cannot attach documents to this request."))
+    else:
+        for errors in form.errors.values():
+            for message in errors:
+                messages.error(request, message)
+    return HttpResponseRedirect(reverse("usage_requests:detail", args=[pk]) + "#documents")
+
+
+@require_POST
+@requires(Cap.USAGE_REQUEST_FILE)
+def document_delete(request: HttpRequest, pk: int, document_id: int) -> HttpResponse:
+    usage_request = selectors.usage_request_get_for(user=request.user, pk=pk)
+    document = usage_request.documents.filter(pk=document_id).first()
+    if document is None:
+        raise Http404
+    try:
+        document_services.document_remove(actor=request.user, document_id=document.pk)
+        messages.success(request, _("Document removed."))
+    except (ValidationError, PermissionDenied):
+        messages.error(request, _("Documents can be changed only while the request is a draft or returned."))
+    return HttpResponseRedirect(reverse("usage_requests:detail", args=[pk]) + "#documents")
+
+
+@requires(Cap.USAGE_REQUEST_VIEW)
+def document_download(request: HttpRequest, pk: int, document_id: int) -> HttpResponse:
+    usage_request = selectors.usage_request_get_for(user=request.user, pk=pk)
+    document = usage_request.documents.filter(pk=document_id).first()
+    if document is None:
+        raise Http404
+    return FileResponse(
+        document.file.open("rb"), content_type="application/pdf", filename=document.original_name
+    )

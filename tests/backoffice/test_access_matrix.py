@@ -160,6 +160,9 @@ COVERED_ELSEWHERE = {
     "usage_requests:transition",
     "usage_requests:settle",
     "usage_requests:revoke_id",
+    "usage_requests:document_upload",  # POST; tests/usage_requests/test_document_upload.py
+    "usage_requests:document",
+    "usage_requests:document_delete",
     "usage_requests:set_password",  # public, token-guarded: tests/usage_requests/test_auth_id_flow.py
     *(f"institutions:{k}_delete" for k in ENTITY_KEYS),
     *(f"institutions:{k}_detail" for k in ["sentence", "filing", "employee"]),
