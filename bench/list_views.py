@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import statistics
 import sys
 import time
@@ -39,16 +40,19 @@ django.setup()
 from django.conf import settings
 from django.db import connection, transaction
 from django.test import Client
-from django.test.utils import CaptureQueriesContext
+from django.test.utils import CaptureQueriesContext, override_settings
 from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from backoffice.access.roles import Role
 from backoffice.accounts.jurisdiction_data import PREFECTURES
 from backoffice.accounts.models import RegionalBureau, User
-from backoffice.workbench.lists import ListParams, filtered_queryset, ordered
+from backoffice.workbench.lists import ListParams, filtered_queryset, group_rows, ordered
+from bench import queue
 from institutions.lists import INSTITUTIONS
 from institutions.models import Institution
+from usage_requests.lists import USAGE_REQUESTS
+from usage_requests.models import UsageRequest
 
 TARGET_ROWS = 1_000_000
 STAFF_USERS = 10_000
@@ -460,9 +464,9 @@ def print_table(results: list[Result]) -> None:
 
 def print_ratios(results: list[Result]) -> None:
     by_key = {(r.scope, r.case, r.via): r for r in results}
-    header = f"{'scope':<16} {'case':<26} {'workbench/SQL':>14} {'workbench/admin':>16}"
+    header = f"{'scope':<16} {'case':<26} {'workbench/SQL':>14} {'p95/SQL p95':>12} {'workbench/admin':>16}"
     _say("")
-    _say("Ratios of medians")
+    _say("Ratios of medians (and of p95s to the bare SQL's)")
     _say(header)
     _say("-" * len(header))
     for (scope, case, via), r in by_key.items():
@@ -471,38 +475,14 @@ def print_ratios(results: list[Result]) -> None:
         sql = by_key.get((scope, case, "bare SQL"))
         adm = by_key.get((scope, case, "admin"))
         to_sql = f"{r.median_ms / sql.median_ms:,.1f}x" if sql else "—"
+        p95_to_sql = f"{r.p95_ms / sql.p95_ms:,.1f}x" if sql else "—"
         to_admin = f"{r.median_ms / adm.median_ms:,.2f}x" if adm else "—"
-        _say(f"{scope:<16} {case:<26} {to_sql:>14} {to_admin:>16}")
+        _say(f"{scope:<16} {case:<26} {to_sql:>14} {p95_to_sql:>12} {to_admin:>16}")
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--runs", type=int, default=20, help="timed runs per case (default 20)")
-    parser.add_argument("--warmups", type=int, default=2, help="untimed runs first (default 2)")
-    parser.add_argument(
-        "--budget", type=float, default=30.0, help="seconds per case; fewer runs if one is slow"
-    )
-    parser.add_argument("--explain", action="store_true", help="EXPLAIN ANALYZE each workbench page")
-    args = parser.parse_args(argv)
-    if connection.vendor != "postgresql":
-        _say("bench/list_views.py needs PostgreSQL: set DATABASE_URL (make bench does).")
-        return 2
-    began = time.perf_counter()
-    with connection.cursor() as cursor:
-        cursor.execute("SHOW server_version")
-        version = cursor.fetchone()[0]
-    _say(
-        f"PostgreSQL {version}; page size {settings.WORKBENCH_PAGE_SIZE}, "
-        f"count cap {settings.WORKBENCH_COUNT_CAP:,}"
-    )
-    seed()
-    analyze_lookup_tables()
-
-    tokyo = RegionalBureau.objects.get(code="tokyo")
-    admin_user = _bench_user(
-        "bench_admin", role=Role.ADMINISTRATOR, is_staff=True, is_superuser=True, is_active=True
-    )
-    reviewer = _bench_user("bench_reviewer_tokyo", role=Role.REVIEWER, bureau=tokyo, is_active=True)
+def run_institutions(
+    admin_user: User, reviewer: User, tokyo: RegionalBureau, opts: dict[str, Any]
+) -> tuple[list[Result], list[tuple[str, User, str, list[Any]]]]:
     tokyo_prefs = sum(1 for _c, _ja, _en, b in PREFECTURES if b == "tokyo")
     visible_admin = Institution.objects.filter(category__in=[3, 4]).count()
     visible_tokyo = Institution.objects.filter(category__in=[3, 4], prefecture__bureau=tokyo).count()
@@ -511,19 +491,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         f"({tokyo_prefs} prefectures); page {PAGE_DEEP:,} starts at row "
         f"{(PAGE_DEEP - 1) * settings.WORKBENCH_PAGE_SIZE + 1:,}"
     )
-
     size = settings.WORKBENCH_PAGE_SIZE
-    deep_offset = (PAGE_DEEP - 1) * size
-    opts = {"runs": args.runs, "warmups": args.warmups, "budget_s": args.budget}
     cases = [
         ("a. filter, page 1", "/institutions/?f=cat34&sort=name", 1),
         (f"b. filter, page {PAGE_DEEP:,}", f"/institutions/?f=cat34&sort=name&page={PAGE_DEEP}", PAGE_DEEP),
         ("c. group by prefecture", "/institutions/?f=cat34&group=prefecture", None),
     ]
-    # The admin sorts by list_display[0] (name) with o=1; its page parameter p is 1-based.
+    # The admin sorts by list_display[0] (name) with o=0 (indexes are 0-based: o=1 would be
+    # "kind"); its page parameter p is 1-based.
     admin_urls = {
-        1: "/admin/institutions/institution/?category__in=3,4&o=1&p=1",
-        PAGE_DEEP: f"/admin/institutions/institution/?category__in=3,4&o=1&p={PAGE_DEEP}",
+        1: "/admin/institutions/institution/?category__in=3,4&o=0&p=1",
+        PAGE_DEEP: f"/admin/institutions/institution/?category__in=3,4&o=0&p={PAGE_DEEP}",
     }
     scopes = [
         ("administrator", admin_user, "", []),
@@ -543,27 +521,190 @@ def main(argv: Sequence[str] | None = None) -> int:
                 sql = PAGE_SQL.format(scope=scope_sql)
                 params = [*scope_params, size, (page - 1) * size]
             results.append(sql_case(sql, params, Result(scope, case, "bare SQL"), **opts))
+    return results, scopes
 
-    print_table(results)
-    print_ratios(results)
+
+def queue_same_rows(user: User, case: queue.Case, scope: tuple[str, str, list[Any]]) -> bool:
+    """The workbench's rows (or groups and counts) are the bare SQL's, in the same order."""
+    size = settings.WORKBENCH_PAGE_SIZE
+    params = ListParams(filters=case.filters, sort=case.sort, group=case.group, page=case.page or 1)
+    qs = filtered_queryset(USAGE_REQUESTS, user, params)
+    sql, sql_params = queue.bare_sql(case, scope, size=size)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, sql_params)
+        theirs = [(row[0], row[-1]) if case.page is None else row[0] for row in cursor.fetchall()]
+    if case.page is None:
+        group = USAGE_REQUESTS.group_by(case.group)
+        assert group is not None
+        return [(g.value, g.count) for g in group_rows(USAGE_REQUESTS, qs, group)] == theirs
+    offset = (case.page - 1) * size
+    ours = list(ordered(USAGE_REQUESTS, qs, params).values_list("pk", flat=True)[offset : offset + size])
+    return ours == theirs
+
+
+ROW_LINK = re.compile(r'href="/usage-requests/\d+/"')
+
+
+def page_size_table(clients: list[tuple[str, Client]], runs: int) -> None:
+    """Query count (and rows, median time) of the same pages at three page sizes, in-process."""
+    sizes = (25, 50, 200)
+    deep_row = (queue.PAGE_DEEP - 1) * settings.WORKBENCH_PAGE_SIZE + 1
+    pages: list[tuple[str, Callable[[int], str]]] = [
+        ("a. open by due date, p. 1", lambda size: "/usage-requests/?f=open&sort=due_on"),
+        ("b. cat. 3/4, p. 1", lambda size: "/usage-requests/?f=cat34&sort=-number"),
+        (
+            f"b. cat. 3/4, row {deep_row:,}",
+            lambda size: f"/usage-requests/?f=cat34&sort=-number&page={(deep_row - 1) // size + 1}",
+        ),
+    ]
+    head = "".join(f" {f'{n} rows/page':>24}" for n in sizes)
+    header = f"{'scope':<16} {'page':<26}{head}"
     _say("")
-    for scope, user, scope_sql, scope_params in scopes:
-        checks = [
-            f"page {p:,}: {'yes' if same_rows(user, p, scope_sql, scope_params) else 'NO'}"
-            for p in (1, PAGE_DEEP)
-        ]
-        _say(f"same rows as bare SQL ({scope}): " + ", ".join(checks))
-    bad = [r for r in results if r.status not in (None, 200)]
+    _say(f"Same page at WORKBENCH_PAGE_SIZE {', '.join(map(str, sizes))}: queries / rows shown / median ms")
+    _say(header)
+    _say("-" * len(header))
+    for scope, client in clients:
+        for label, url_for in pages:
+            cells = []
+            for size in sizes:
+                with override_settings(WORKBENCH_PAGE_SIZE=size):
+                    url = url_for(size)
+                    client.get(url)  # warm-up
+                    times = []
+                    for _ in range(runs):
+                        t0 = time.perf_counter()
+                        client.get(url)
+                        times.append(time.perf_counter() - t0)
+                    with CaptureQueriesContext(connection) as captured:
+                        response = client.get(url)
+                shown = len(ROW_LINK.findall(response.content.decode()))
+                cell = f"{len(captured.captured_queries)} / {shown} / {statistics.median(times) * 1000:,.0f}"
+                cells.append(f" {cell:>24}")
+            _say(f"{scope:<16} {label:<26}{''.join(cells)}")
+
+
+def run_queue(
+    admin_user: User, reviewer: User, tokyo: RegionalBureau, opts: dict[str, Any]
+) -> tuple[list[Result], list[tuple[str, User]]]:
+    size = settings.WORKBENCH_PAGE_SIZE
+    sql_scopes = queue.scopes(tokyo)
+    open_states = ["submitted", "under_review", "recommended"]
+    visible = UsageRequest.objects.exclude(state="draft")
+    tokyo_rows = UsageRequest.objects.filter(review__bureau=tokyo)
+    _say(
+        f"usage requests: {UsageRequest.objects.count():,}; open (f=open): administrator "
+        f"{visible.filter(state__in=open_states).count():,}, Tokyo reviewer "
+        f"{tokyo_rows.filter(state__in=open_states).count():,}; f=cat34: administrator "
+        f"{visible.filter(institution__category__in=[3, 4]).count():,}, Tokyo reviewer "
+        f"{tokyo_rows.filter(institution__category__in=[3, 4]).count():,}; page {queue.PAGE_DEEP:,} "
+        f"starts at row {(queue.PAGE_DEEP - 1) * size + 1:,}"
+    )
+    users = [("administrator", admin_user), ("reviewer Tokyo", reviewer)]
+    results: list[Result] = []
+    for scope, user in users:
+        client = logged_in_client(user)
+        for case in queue.CASES:
+            _say(f"  {scope}: {case.label} …")
+            results.append(http_case(client, case.url, Result(scope, case.label, "workbench"), **opts))
+            if case.admin_url and user.is_staff:
+                url = case.admin_url.format(page=case.page)
+                results.append(http_case(client, url, Result(scope, case.label, "admin"), **opts))
+            sql, params = queue.bare_sql(case, sql_scopes[scope], size=size)
+            results.append(sql_case(sql, params, Result(scope, case.label, "bare SQL"), **opts))
+    return results, users
+
+
+def print_explains(results: list[Result]) -> None:
+    for r in results:
+        if r.via in {"workbench", "admin"} and r.slowest_sql:
+            _say(f"\n=== EXPLAIN ANALYZE: slowest query of {r.scope} / {r.case} / {r.via}")
+            _say(r.slowest_sql)
+            _say(explain(r.slowest_sql))
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--runs", type=int, default=20, help="timed runs per case (default 20)")
+    parser.add_argument("--warmups", type=int, default=2, help="untimed runs first (default 2)")
+    parser.add_argument(
+        "--budget", type=float, default=30.0, help="seconds per case; fewer runs if one is slow"
+    )
+    parser.add_argument(
+        "--lists",
+        default="institutions,queue",
+        help="comma-separated: institutions, queue (default both; the queue seeds on the institutions)",
+    )
+    parser.add_argument(
+        "--size-runs", type=int, default=5, help="timed runs per page in the page-size table (default 5)"
+    )
+    parser.add_argument("--explain", action="store_true", help="EXPLAIN ANALYZE each workbench page")
+    args = parser.parse_args(argv)
+    lists = {name.strip() for name in args.lists.split(",") if name.strip()}
+    if connection.vendor != "postgresql":
+        _say("bench/list_views.py needs PostgreSQL: set DATABASE_URL (make bench does).")
+        return 2
+    began = time.perf_counter()
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW server_version")
+        version = cursor.fetchone()[0]
+    _say(
+        f"PostgreSQL {version}; page size {settings.WORKBENCH_PAGE_SIZE}, "
+        f"count cap {settings.WORKBENCH_COUNT_CAP:,}"
+    )
+    seed()
+    if "queue" in lists:
+        queue.seed()
+    analyze_lookup_tables()
+
+    tokyo = RegionalBureau.objects.get(code="tokyo")
+    admin_user = _bench_user(
+        "bench_admin", role=Role.ADMINISTRATOR, is_staff=True, is_superuser=True, is_active=True
+    )
+    reviewer = _bench_user("bench_reviewer_tokyo", role=Role.REVIEWER, bureau=tokyo, is_active=True)
+    opts = {"runs": args.runs, "warmups": args.warmups, "budget_s": args.budget}
+    bad: list[Result] = []
+
+    if "institutions" in lists:
+        _say("")
+        _say("== institutions list (1,000,000 institutions)")
+        results, scopes = run_institutions(admin_user, reviewer, tokyo, opts)
+        print_table(results)
+        print_ratios(results)
+        _say("")
+        for scope, user, scope_sql, scope_params in scopes:
+            checks = [
+                f"page {p:,}: {'yes' if same_rows(user, p, scope_sql, scope_params) else 'NO'}"
+                for p in (1, PAGE_DEEP)
+            ]
+            _say(f"same rows as bare SQL ({scope}): " + ", ".join(checks))
+        _say(f"deep page offset {(PAGE_DEEP - 1) * settings.WORKBENCH_PAGE_SIZE:,}")
+        bad += [r for r in results if r.status not in (None, 200)]
+        if args.explain:
+            print_explains(results)
+
+    if "queue" in lists:
+        _say("")
+        _say("== review queue (1,000,000 usage requests with their reviews)")
+        q_results, users = run_queue(admin_user, reviewer, tokyo, opts)
+        print_table(q_results)
+        print_ratios(q_results)
+        _say("")
+        sql_scopes = queue.scopes(tokyo)
+        for scope, user in users:
+            checks = [
+                f"{case.label[:2]} {'yes' if queue_same_rows(user, case, sql_scopes[scope]) else 'NO'}"
+                for case in queue.CASES
+            ]
+            _say(f"same rows as bare SQL ({scope}): " + ", ".join(checks))
+        page_size_table([(scope, logged_in_client(user)) for scope, user in users], args.size_runs)
+        bad += [r for r in q_results if r.status not in (None, 200)]
+        if args.explain:
+            print_explains(q_results)
+
+    _say("")
     for r in bad:
         _say(f"WARNING: {r.scope} {r.case} via {r.via} answered HTTP {r.status}")
-    _say(f"deep page offset {deep_offset:,}; bench took {time.perf_counter() - began:.0f} s in all")
-
-    if args.explain:
-        for r in results:
-            if r.via in {"workbench", "admin"} and r.slowest_sql:
-                _say(f"\n=== EXPLAIN ANALYZE: slowest query of {r.scope} / {r.case} / {r.via}")
-                _say(r.slowest_sql)
-                _say(explain(r.slowest_sql))
+    _say(f"bench took {time.perf_counter() - began:.0f} s in all")
     return 1 if bad else 0
 
 
