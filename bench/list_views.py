@@ -1,4 +1,4 @@
-"""The institutions list on 1,000,000 rows: workbench vs Django admin vs bare SQL.
+"""Lists on 1,000,000 rows: workbench vs Django admin vs bare SQL, in one run.
 
 Run by ``make bench`` (scripts/bench.sh starts a throwaway PostgreSQL and migrates it).
 By hand, against a PostgreSQL that is already migrated::
@@ -13,9 +13,18 @@ as an administrator and as a Tokyo-bureau reviewer:
   b. filter + page 5,000    /institutions/?f=cat34&sort=name&page=5000
   c. group-by with counts   /institutions/?f=cat34&group=prefecture
 
-next to the Django admin changelist for the same page and the bare SQL for it. Figures
-are printed, never asserted. ``--explain`` also prints EXPLAIN ANALYZE of the slowest
-query of every workbench page.
+Then the review queue (bench/queue.py): one million usage requests with their reviews on
+those institutions, seeded once, and four pages for the same two users:
+
+  a. the queue, page 1      /usage-requests/?f=open&sort=due_on
+  b. deep page              /usage-requests/?f=cat34&sort=-number&page=2000
+  c. group-by assignee      /usage-requests/?f=open&group=assignee
+  d. group-by state         /usage-requests/?group=state
+
+next to the Django admin changelist for the same page and the bare SQL for it, and the
+query count of the queue's pages at three page sizes (WORKBENCH_PAGE_SIZE overridden
+in-process). Figures are printed, never asserted. ``--explain`` also prints EXPLAIN ANALYZE
+of the slowest query of every workbench and admin page.
 """
 
 # ruff: noqa: E402  (django.setup() must run before the project's imports)
@@ -543,6 +552,17 @@ def queue_same_rows(user: User, case: queue.Case, scope: tuple[str, str, list[An
 
 
 ROW_LINK = re.compile(r'href="/usage-requests/\d+/"')
+ADMIN_ROW = re.compile(r"/admin/usage_requests/usagerequest/(\d+)/change/")
+
+
+def queue_admin_same_rows(client: Client, case: queue.Case, scope: tuple[str, str, list[Any]]) -> bool:
+    """The admin changelist lists the bare SQL's rows, in the same order."""
+    response = client.get(case.admin_url.format(page=case.page))
+    ours = [int(pk) for pk in ADMIN_ROW.findall(response.content.decode())]
+    sql, params = queue.bare_sql(case, scope, size=settings.WORKBENCH_PAGE_SIZE)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return ours == [row[0] for row in cursor.fetchall()]
 
 
 def page_size_table(clients: list[tuple[str, Client]], runs: int) -> None:
@@ -696,6 +716,14 @@ def main(argv: Sequence[str] | None = None) -> int:
                 for case in queue.CASES
             ]
             _say(f"same rows as bare SQL ({scope}): " + ", ".join(checks))
+            if user.is_staff:
+                client = logged_in_client(user)
+                checks = [
+                    f"{case.label[:2]} {'yes' if queue_admin_same_rows(client, case, sql_scopes[scope]) else 'NO'}"
+                    for case in queue.CASES
+                    if case.admin_url
+                ]
+                _say(f"admin changelist, same rows as bare SQL ({scope}): " + ", ".join(checks))
         page_size_table([(scope, logged_in_client(user)) for scope, user in users], args.size_runs)
         bad += [r for r in q_results if r.status not in (None, 200)]
         if args.explain:

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# `make bench`: the institutions list on 1,000,000 rows, on a throwaway PostgreSQL.
+# `make bench`: the eligibility engine, then the institutions list and the review queue on
+# 1,000,000 rows each, on a throwaway PostgreSQL.
 #   scripts/bench.sh [bench/list_views.py options, e.g. --runs 10 --explain]
 # Starts PostgreSQL + Redis (no worker) in var/bench-run, migrates, seeds, measures, and
 # stops the services on any exit. Figures are printed, never asserted.
@@ -21,5 +22,5 @@ $PY manage.py migrate --noinput -v0
 echo "== eligibility engine (one core)"
 $PY -m bench.rules --seconds "${RULES_BENCH_SECONDS:-5}"
 echo
-echo "== institutions list on 1,000,000 rows"
+echo "== lists on 1,000,000 rows: institutions, review queue"
 $PY -m bench.list_views "$@"

@@ -2,8 +2,10 @@
 
 The lifecycle runs only through the services (four eyes, rule snapshots, audit events), so
 the state is read-only here (an FSM field with ``protected=True``), nothing is deleted, and
-requests are not created here: institutions file them. Every foreign key is a raw-id input:
-a select with a million institutions or reviews would take the page down.
+requests are not created here: institutions file them. A repair of another field is saved
+with an audit event in the same transaction, so the admin cannot bypass the chain. Every
+foreign key is a raw-id input: a select with a million institutions or reviews would take
+the page down.
 """
 
 from __future__ import annotations
@@ -11,11 +13,23 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import admin
+from django.db import models, transaction
 from django.db.models import QuerySet
+from django.forms import ModelForm
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
+from backoffice.audit.services import audit_log
 from usage_requests.models import UsageRequest
+
+
+def _plain(value: Any) -> Any:
+    """A form value as the audit event's JSON stores it."""
+    if isinstance(value, models.Model):
+        return value.pk
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    return value
 
 
 class OutcomeFilter(admin.SimpleListFilter):
@@ -77,6 +91,20 @@ class UsageRequestAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
     @admin.display(description=_("assignee"), ordering="review__assignee__username")
     def assignee(self, obj: UsageRequest) -> Any:
         return (obj.review.assignee or "") if obj.review else ""
+
+    def save_model(self, request: HttpRequest, obj: UsageRequest, form: ModelForm[Any], change: bool) -> None:
+        with transaction.atomic():
+            super().save_model(request, obj, form, change)
+            audit_log(
+                actor=request.user,
+                action="usage_request.admin_changed",
+                target=obj,
+                institution_id=obj.institution_id,
+                data={
+                    name: {"from": _plain(form.initial.get(name)), "to": _plain(form.cleaned_data.get(name))}
+                    for name in form.changed_data
+                },
+            )
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
