@@ -12,12 +12,11 @@ from django.utils.translation import get_language
 
 from backoffice.access.decorators import requires
 from backoffice.access.roles import Cap
-from backoffice.periods import format_both
 from institutions.models import Institution
 from institutions.selectors import institution_list_visible_to
 from reviews.forms import WhatIfForm
+from reviews.presentation import result_rows
 from reviews.rules import FactsError, NoRuleSetError
-from reviews.rules.requirements import REQUIREMENTS
 from reviews.selectors import eligibility_facts_for
 from reviews.services import eligibility_evaluate
 
@@ -40,20 +39,8 @@ def what_if(request: HttpRequest) -> HttpResponse:
         except (FactsError, NoRuleSetError) as exc:
             form.add_error(None, str(exc))
         else:
-            english = get_language() == "en"
             context["evaluation"] = evaluation
-            context["rows"] = [
-                {
-                    "code": result.code,
-                    "title": REQUIREMENTS[result.code].title_en
-                    if english
-                    else REQUIREMENTS[result.code].title_ja,
-                    "outcome": result.outcome.value,
-                    "explanation": result.en if english else result.ja,
-                    "earliest": format_both(result.earliest_eligible) if result.earliest_eligible else "",
-                }
-                for result in evaluation.results
-            ]
+            context["rows"] = result_rows(evaluation.as_json()["results"], english=get_language() == "en")
     return render(request, "reviews/what_if.html", context)
 
 

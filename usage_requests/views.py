@@ -20,8 +20,8 @@ from backoffice.access.roles import Cap
 from backoffice.periods import format_both
 from backoffice.workbench.chatter import record_context
 from backoffice.workbench.views import list_page
-from reviews.decisions import effective_results, sla_state
-from reviews.rules.requirements import REQUIREMENTS
+from reviews.decisions import sla_state
+from reviews.presentation import result_rows
 from usage_requests import document_services, id_services, selectors, services
 from usage_requests.forms import UsageRequestForm
 from usage_requests.lists import FINISHED, SLA_LABELS, USAGE_REQUESTS
@@ -66,21 +66,7 @@ def request_detail(request: HttpRequest, pk: int) -> HttpResponse:
     english = get_language() == "en"
     rows = []
     if review is not None:
-        for row in effective_results(review.results, review.overrides or {}):
-            requirement = REQUIREMENTS.get(row["code"])
-            rows.append(
-                {
-                    **row,
-                    "title": (requirement.title_en if english else requirement.title_ja)
-                    if requirement
-                    else "",
-                    "text": row["explanation"]["en" if english else "ja"],
-                    "earliest": format_both(_date(row["earliest_eligible"]))
-                    if row["earliest_eligible"]
-                    else "",
-                    "settleable": row["outcome"] == "needs_review",
-                }
-            )
+        rows = result_rows(review.results, english=english, overrides=review.overrides)
     sla = None
     if review is not None:
         code = sla_state(
@@ -111,12 +97,6 @@ def request_detail(request: HttpRequest, pk: int) -> HttpResponse:
         }
     )
     return render(request, "usage_requests/detail.html", context)
-
-
-def _date(value: str) -> Any:
-    from datetime import date
-
-    return date.fromisoformat(value)
 
 
 @require_POST
