@@ -90,13 +90,13 @@ def usage_request_update_draft(
 
 
 def _filer_revocations(request: UsageRequest) -> list[dict[str, str]]:
-    """The filer's past IDs that were revoked: the rules decide whether a cooldown runs."""
-    from backoffice.audit.models import AuditEvent
-
-    rows = AuditEvent.objects.filter(action="auth_id.revoked", data__holder_id=request.filer_id).values_list(
-        "data", flat=True
-    )
-    return [{"on": d["on"], "reason": d["reason"]} for d in rows if d.get("on") and d.get("reason")]
+    """The filer's revoked IDs, with when and why: the rules decide whether a cooldown runs."""
+    revoked = AuthenticationId.objects.filter(
+        holder_id=request.filer_id, state=AuthIdState.REVOKED, revoked_at__isnull=False
+    ).values_list("revoked_at", "revocation_reason")
+    return [
+        {"on": timezone.localdate(when).isoformat(), "reason": reason} for when, reason in revoked if reason
+    ]
 
 
 def _evaluate_into_review(request: UsageRequest, *, today: date) -> Review:

@@ -167,15 +167,13 @@ def test_support_organisation_files_only_under_an_active_delegation(cast_ur: dic
 
 @pytest.mark.django_db
 def test_a_sanction_revocation_of_the_filer_starts_the_cooldown(cast_ur: dict[str, Any]) -> None:
-    from django.db import transaction
-    from django.utils import timezone
+    from usage_requests.id_services import auth_id_revoke
 
-    from backoffice.audit.services import audit_log
-
-    hr = cast_ur["users"]["hr"]
-    with transaction.atomic():
-        audit_log(actor=None, action="auth_id.revoked", target=hr, institution_id=None,
-                  data={"holder_id": hr.pk, "on": timezone.localdate().isoformat(), "reason": "sanction"})  # fmt: skip
+    first = _draft(cast_ur)
+    _go(cast_ur, first, ("hr", "submit", ""), ("reviewer_tokyo", "start_review", ""),
+        ("reviewer_tokyo", "recommend_approval", ""), ("supervisor_tokyo", "approve", ""))  # fmt: skip
+    auth_id_revoke(actor=cast_ur["users"]["reviewer_tokyo"], auth_id_pk=AuthenticationId.objects.get().pk,
+                   reason="sanction", note="虚偽申請")  # fmt: skip
     request = _draft(cast_ur)
     _go(cast_ur, request, ("hr", "submit", ""))
     results = {r["code"]: r for r in UsageRequest.objects.get(pk=request.pk).review.results}
