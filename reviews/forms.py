@@ -86,14 +86,20 @@ class WhatIfForm(forms.Form):
         return cleaned
 
     def facts_json(self, base: dict[str, Any]) -> dict[str, Any]:
-        """The form's answers laid over what the registry knows, in the rules_evaluate shape."""
+        """The whole rules_evaluate facts: the answers, the submission date and the category."""
+        facts = self.declared_facts(base)
+        facts["institution"]["category"] = self.cleaned_data["category"]
+        return {"submitted_on": self.cleaned_data["submitted_on"].isoformat(), **facts}
+
+    def declared_facts(self, base: dict[str, Any]) -> dict[str, Any]:
+        """The form's answers laid over ``base`` (what the registry knows), in the
+        rules_evaluate shape but without the submission date and the category."""
         data = self.cleaned_data
 
         def tri(name: str) -> bool | None:
             return {"yes": True, "no": False}.get(data.get(name) or "")
 
         institution = dict(base.get("institution", {}))
-        institution["category"] = data["category"]
         institution["applications_past_3y"] = data.get("applications_past_3y")
         for name, _label in BOOLEAN_FACTS:
             value = tri(name)
@@ -112,7 +118,6 @@ class WhatIfForm(forms.Form):
         if data.get("revoked_on"):
             revocations.append({"on": data["revoked_on"].isoformat(), "reason": data["revocation_reason"]})
         return {
-            "submitted_on": data["submitted_on"].isoformat(),
             "institution": institution,
             "filer": {
                 "has_agent_certificate": tri("has_agent_certificate"),

@@ -31,19 +31,3 @@ class UsageRequestForm(WhatIfForm):
 
     def chosen(self) -> tuple[Any, Any]:
         return self.options[self.cleaned_data["filing_for"]]
-
-    def declared_facts(self) -> dict[str, Any]:
-        self.cleaned_data.setdefault("category", None)
-        facts = self.facts_json({"institution": {}})
-        facts.pop("submitted_on", None)
-        facts["institution"].pop("category", None)
-        return facts
-
-    def facts_json(self, base: dict[str, Any]) -> dict[str, Any]:
-        data = self.cleaned_data
-        data.setdefault("submitted_on", None)
-        if data["submitted_on"] is None:
-            from django.utils import timezone
-
-            data["submitted_on"] = timezone.localdate()
-        return super().facts_json(base)

@@ -46,7 +46,7 @@ def request_create(request: HttpRequest) -> HttpResponse:
         institution, acting_for = form.chosen()
         created = services.usage_request_create(
             actor=request.user, institution=institution, acting_for=acting_for, kind=form.cleaned_data["kind"],
-            declared_facts=form.declared_facts(),
+            declared_facts=form.declared_facts({}),
         )  # fmt: skip
         messages.success(request, _("Draft saved. Check it, then submit it."))
         return HttpResponseRedirect(reverse("usage_requests:detail", args=[created.pk]))
