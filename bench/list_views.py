@@ -58,6 +58,7 @@ from backoffice.accounts.jurisdiction_data import PREFECTURES
 from backoffice.accounts.models import RegionalBureau, User
 from backoffice.workbench.lists import ListParams, filtered_queryset, group_rows, ordered
 from bench import queue
+from bench.pgload import say, secondary_indexes
 from institutions.lists import INSTITUTIONS
 from institutions.models import Institution
 from usage_requests.lists import USAGE_REQUESTS
@@ -218,30 +219,10 @@ BULK_TABLES = ("institutions_institution", "institutions_staffmembership")
 LOOKUP_TABLES = ("accounts_prefecture", "accounts_regionalbureau")
 
 
-def _say(message: str) -> None:
-    print(message, flush=True)
-
-
-def _secondary_indexes(cursor: Any, table: str) -> list[tuple[str, str]]:
-    """Indexes that back no constraint: safe to drop for a bulk load and build again."""
-    cursor.execute(
-        """
-        SELECT i.relname, pg_get_indexdef(x.indexrelid)
-        FROM pg_index x
-        JOIN pg_class i ON i.oid = x.indexrelid
-        JOIN pg_class t ON t.oid = x.indrelid
-        WHERE t.relname = %s AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = x.indexrelid)
-        ORDER BY i.relname
-        """,
-        [table],
-    )
-    return list(cursor.fetchall())
-
-
 def seed() -> None:
     existing = Institution.objects.count()
     if existing >= TARGET_ROWS:
-        _say(f"seed: {existing:,} institutions already there, skipping")
+        say(f"seed: {existing:,} institutions already there, skipping")
         return
     started = time.perf_counter()
     # One transaction: if anything fails, the dropped indexes come back with the rollback.
@@ -254,7 +235,7 @@ def seed() -> None:
             # Rows are generated from valid prefecture codes and fresh ids: skip the per-row
             # FK triggers (a million deferred checks at COMMIT) in this transaction only.
             cursor.execute("SET LOCAL session_replication_role = replica")
-        dropped = [(t, name, ddl) for t in BULK_TABLES for name, ddl in _secondary_indexes(cursor, t)]
+        dropped = [(t, name, ddl) for t in BULK_TABLES for name, ddl in secondary_indexes(cursor, t)]
         for _table, name, _ddl in dropped:
             cursor.execute(f'DROP INDEX IF EXISTS "{name}"')
         phase = time.perf_counter()
@@ -295,7 +276,7 @@ def seed() -> None:
         )
         analyze_s = time.perf_counter() - phase
     total = time.perf_counter() - started
-    _say(
+    say(
         f"seed: {inserted:,} institutions, {memberships:,} memberships, {STAFF_USERS:,} staff users in "
         f"{total:.1f} s (rows {rows_s:.1f} s, {len(dropped)} indexes rebuilt {index_s:.1f} s, "
         f"VACUUM ANALYZE {analyze_s:.1f} s)"
@@ -317,7 +298,7 @@ def analyze_lookup_tables() -> None:
         if not never:
             return
         cursor.execute("ANALYZE " + ", ".join(f'"{name}"' for name in never))
-    _say(
+    say(
         f"note: {', '.join(never)} had no planner statistics: a table loaded once by a migration "
         "(47 prefectures, 8 bureaus) stays under autovacuum's 50-change threshold and is never "
         "analyzed; the planner then guesses hundreds of rows and can pick far slower plans. "
@@ -459,13 +440,13 @@ def _fmt(value: float | None) -> str:
 def print_table(results: list[Result]) -> None:
     header = f"{'scope':<16} {'case':<26} {'via':<12} {'runs':>4} {'median ms':>10} {'p95 ms':>9} "
     header += f"{'queries':>7} {'status':>6}"
-    _say("")
-    _say(header)
-    _say("-" * len(header))
+    say("")
+    say(header)
+    say("-" * len(header))
     for r in results:
         status = "—" if r.status is None else str(r.status)
         queries = "—" if r.queries is None else str(r.queries)
-        _say(
+        say(
             f"{r.scope:<16} {r.case:<26} {r.via:<12} {len(r.times):>4} {_fmt(r.median_ms):>10} "
             f"{_fmt(r.p95_ms):>9} {queries:>7} {status:>6}"
         )
@@ -474,10 +455,10 @@ def print_table(results: list[Result]) -> None:
 def print_ratios(results: list[Result]) -> None:
     by_key = {(r.scope, r.case, r.via): r for r in results}
     header = f"{'scope':<16} {'case':<26} {'workbench/SQL':>14} {'p95/SQL p95':>12} {'workbench/admin':>16}"
-    _say("")
-    _say("Ratios of medians (and of p95s to the bare SQL's)")
-    _say(header)
-    _say("-" * len(header))
+    say("")
+    say("Ratios of medians (and of p95s to the bare SQL's)")
+    say(header)
+    say("-" * len(header))
     for (scope, case, via), r in by_key.items():
         if via != "workbench":
             continue
@@ -486,7 +467,7 @@ def print_ratios(results: list[Result]) -> None:
         to_sql = f"{r.median_ms / sql.median_ms:,.1f}x" if sql else "—"
         p95_to_sql = f"{r.p95_ms / sql.p95_ms:,.1f}x" if sql else "—"
         to_admin = f"{r.median_ms / adm.median_ms:,.2f}x" if adm else "—"
-        _say(f"{scope:<16} {case:<26} {to_sql:>14} {p95_to_sql:>12} {to_admin:>16}")
+        say(f"{scope:<16} {case:<26} {to_sql:>14} {p95_to_sql:>12} {to_admin:>16}")
 
 
 def run_institutions(
@@ -495,7 +476,7 @@ def run_institutions(
     tokyo_prefs = sum(1 for _c, _ja, _en, b in PREFECTURES if b == "tokyo")
     visible_admin = Institution.objects.filter(category__in=[3, 4]).count()
     visible_tokyo = Institution.objects.filter(category__in=[3, 4], prefecture__bureau=tokyo).count()
-    _say(
+    say(
         f"rows with f=cat34: administrator {visible_admin:,}; Tokyo-bureau reviewer {visible_tokyo:,} "
         f"({tokyo_prefs} prefectures); page {PAGE_DEEP:,} starts at row "
         f"{(PAGE_DEEP - 1) * settings.WORKBENCH_PAGE_SIZE + 1:,}"
@@ -520,7 +501,7 @@ def run_institutions(
     for scope, user, scope_sql, scope_params in scopes:
         client = logged_in_client(user)
         for case, url, page in cases:
-            _say(f"  {scope}: {case} …")
+            say(f"  {scope}: {case} …")
             results.append(http_case(client, url, Result(scope, case, "workbench"), **opts))
             if page is not None and user.is_staff:
                 results.append(http_case(client, admin_urls[page], Result(scope, case, "admin"), **opts))
@@ -579,10 +560,10 @@ def page_size_table(clients: list[tuple[str, Client]], runs: int) -> None:
     ]
     head = "".join(f" {f'{n} rows/page':>24}" for n in sizes)
     header = f"{'scope':<16} {'page':<26}{head}"
-    _say("")
-    _say(f"Same page at WORKBENCH_PAGE_SIZE {', '.join(map(str, sizes))}: queries / rows shown / median ms")
-    _say(header)
-    _say("-" * len(header))
+    say("")
+    say(f"Same page at WORKBENCH_PAGE_SIZE {', '.join(map(str, sizes))}: queries / rows shown / median ms")
+    say(header)
+    say("-" * len(header))
     for scope, client in clients:
         for label, url_for in pages:
             cells = []
@@ -600,7 +581,7 @@ def page_size_table(clients: list[tuple[str, Client]], runs: int) -> None:
                 shown = len(ROW_LINK.findall(response.content.decode()))
                 cell = f"{len(captured.captured_queries)} / {shown} / {statistics.median(times) * 1000:,.0f}"
                 cells.append(f" {cell:>24}")
-            _say(f"{scope:<16} {label:<26}{''.join(cells)}")
+            say(f"{scope:<16} {label:<26}{''.join(cells)}")
 
 
 def run_queue(
@@ -611,7 +592,7 @@ def run_queue(
     open_states = ["submitted", "under_review", "recommended"]
     visible = UsageRequest.objects.exclude(state="draft")
     tokyo_rows = UsageRequest.objects.filter(review__bureau=tokyo)
-    _say(
+    say(
         f"usage requests: {UsageRequest.objects.count():,}; open (f=open): administrator "
         f"{visible.filter(state__in=open_states).count():,}, Tokyo reviewer "
         f"{tokyo_rows.filter(state__in=open_states).count():,}; f=cat34: administrator "
@@ -624,7 +605,7 @@ def run_queue(
     for scope, user in users:
         client = logged_in_client(user)
         for case in queue.CASES:
-            _say(f"  {scope}: {case.label} …")
+            say(f"  {scope}: {case.label} …")
             results.append(http_case(client, case.url, Result(scope, case.label, "workbench"), **opts))
             if case.admin_url and user.is_staff:
                 url = case.admin_url.format(page=case.page)
@@ -637,9 +618,9 @@ def run_queue(
 def print_explains(results: list[Result]) -> None:
     for r in results:
         if r.via in {"workbench", "admin"} and r.slowest_sql:
-            _say(f"\n=== EXPLAIN ANALYZE: slowest query of {r.scope} / {r.case} / {r.via}")
-            _say(r.slowest_sql)
-            _say(explain(r.slowest_sql))
+            say(f"\n=== EXPLAIN ANALYZE: slowest query of {r.scope} / {r.case} / {r.via}")
+            say(r.slowest_sql)
+            say(explain(r.slowest_sql))
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -661,13 +642,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     lists = {name.strip() for name in args.lists.split(",") if name.strip()}
     if connection.vendor != "postgresql":
-        _say("bench/list_views.py needs PostgreSQL: set DATABASE_URL (make bench does).")
+        say("bench/list_views.py needs PostgreSQL: set DATABASE_URL (make bench does).")
         return 2
     began = time.perf_counter()
     with connection.cursor() as cursor:
         cursor.execute("SHOW server_version")
         version = cursor.fetchone()[0]
-    _say(
+    say(
         f"PostgreSQL {version}; page size {settings.WORKBENCH_PAGE_SIZE}, "
         f"count cap {settings.WORKBENCH_COUNT_CAP:,}"
     )
@@ -685,37 +666,37 @@ def main(argv: Sequence[str] | None = None) -> int:
     bad: list[Result] = []
 
     if "institutions" in lists:
-        _say("")
-        _say("== institutions list (1,000,000 institutions)")
+        say("")
+        say("== institutions list (1,000,000 institutions)")
         results, scopes = run_institutions(admin_user, reviewer, tokyo, opts)
         print_table(results)
         print_ratios(results)
-        _say("")
+        say("")
         for scope, user, scope_sql, scope_params in scopes:
             checks = [
                 f"page {p:,}: {'yes' if same_rows(user, p, scope_sql, scope_params) else 'NO'}"
                 for p in (1, PAGE_DEEP)
             ]
-            _say(f"same rows as bare SQL ({scope}): " + ", ".join(checks))
-        _say(f"deep page offset {(PAGE_DEEP - 1) * settings.WORKBENCH_PAGE_SIZE:,}")
+            say(f"same rows as bare SQL ({scope}): " + ", ".join(checks))
+        say(f"deep page offset {(PAGE_DEEP - 1) * settings.WORKBENCH_PAGE_SIZE:,}")
         bad += [r for r in results if r.status not in (None, 200)]
         if args.explain:
             print_explains(results)
 
     if "queue" in lists:
-        _say("")
-        _say("== review queue (1,000,000 usage requests with their reviews)")
+        say("")
+        say("== review queue (1,000,000 usage requests with their reviews)")
         q_results, users = run_queue(admin_user, reviewer, tokyo, opts)
         print_table(q_results)
         print_ratios(q_results)
-        _say("")
+        say("")
         sql_scopes = queue.scopes(tokyo)
         for scope, user in users:
             checks = [
                 f"{case.label[:2]} {'yes' if queue_same_rows(user, case, sql_scopes[scope]) else 'NO'}"
                 for case in queue.CASES
             ]
-            _say(f"same rows as bare SQL ({scope}): " + ", ".join(checks))
+            say(f"same rows as bare SQL ({scope}): " + ", ".join(checks))
             if user.is_staff:
                 client = logged_in_client(user)
                 checks = [
@@ -723,16 +704,16 @@ def main(argv: Sequence[str] | None = None) -> int:
                     for case in queue.CASES
                     if case.admin_url
                 ]
-                _say(f"admin changelist, same rows as bare SQL ({scope}): " + ", ".join(checks))
+                say(f"admin changelist, same rows as bare SQL ({scope}): " + ", ".join(checks))
         page_size_table([(scope, logged_in_client(user)) for scope, user in users], args.size_runs)
         bad += [r for r in q_results if r.status not in (None, 200)]
         if args.explain:
             print_explains(q_results)
 
-    _say("")
+    say("")
     for r in bad:
-        _say(f"WARNING: {r.scope} {r.case} via {r.via} answered HTTP {r.status}")
-    _say(f"bench took {time.perf_counter() - began:.0f} s in all")
+        say(f"WARNING: {r.scope} {r.case} via {r.via} answered HTTP {r.status}")
+    say(f"bench took {time.perf_counter() - began:.0f} s in all")
     return 1 if bad else 0
 
 

@@ -28,6 +28,7 @@ from typing import Any
 from django.db import connection, transaction
 
 from backoffice.accounts.models import RegionalBureau
+from bench.pgload import say, secondary_indexes
 
 TARGET_REQUESTS = 1_000_000
 REVIEWERS = 300
@@ -176,25 +177,6 @@ FROM src s
 """
 
 
-def _say(message: str) -> None:
-    print(message, flush=True)
-
-
-def _secondary_indexes(cursor: Any, table: str) -> list[tuple[str, str]]:
-    cursor.execute(
-        """
-        SELECT i.relname, pg_get_indexdef(x.indexrelid)
-        FROM pg_index x
-        JOIN pg_class i ON i.oid = x.indexrelid
-        JOIN pg_class t ON t.oid = x.indrelid
-        WHERE t.relname = %s AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = x.indexrelid)
-        ORDER BY i.relname
-        """,
-        [table],
-    )
-    return list(cursor.fetchall())
-
-
 def _reviewers_per_bureau(cursor: Any) -> dict[int, int]:
     """REVIEWERS spread over the bureaus like the institutions (at least 5 each)."""
     cursor.execute(
@@ -216,7 +198,7 @@ def seed() -> None:
 
     existing = UsageRequest.objects.count()
     if existing >= TARGET_REQUESTS:
-        _say(f"seed: {existing:,} usage requests already there, skipping")
+        say(f"seed: {existing:,} usage requests already there, skipping")
         return
     started = time.perf_counter()
     with transaction.atomic(), connection.cursor() as cursor:
@@ -246,7 +228,7 @@ def seed() -> None:
         review_base = cursor.fetchone()[0]
         cursor.execute("SELECT coalesce(max(id), 0) FROM usage_requests_usagerequest")
         request_base = cursor.fetchone()[0]
-        dropped = [(t, name, ddl) for t in QUEUE_TABLES for name, ddl in _secondary_indexes(cursor, t)]
+        dropped = [(t, name, ddl) for t in QUEUE_TABLES for name, ddl in secondary_indexes(cursor, t)]
         for _table, name, _ddl in dropped:
             cursor.execute(f'DROP INDEX IF EXISTS "{name}"')
         phase = time.perf_counter()
@@ -277,7 +259,7 @@ def seed() -> None:
     with connection.cursor() as cursor:
         cursor.execute("VACUUM (ANALYZE) reviews_review, usage_requests_usagerequest, accounts_user")
     analyze_s = time.perf_counter() - phase
-    _say(
+    say(
         f"seed: {inserted:,} usage requests with their reviews, {sum(per_bureau.values())} reviewers in "
         f"{time.perf_counter() - started:.1f} s (rows {rows_s:.1f} s, {len(dropped)} indexes rebuilt "
         f"{index_s:.1f} s, VACUUM ANALYZE {analyze_s:.1f} s)"
