@@ -358,10 +358,11 @@ DELEGATIONS = ListSpec(
             "active",
             _("Active today"),
             lambda: (
-                Q(valid_from__lte=timezone.localdate())
+                Q(valid_from__lte=timezone.localdate(), withdrawn_at__isnull=True)
                 & (Q(valid_to__isnull=True) | Q(valid_to__gte=timezone.localdate()))
             ),
         ),
+        NamedFilter("withdrawn", _("Withdrawn"), lambda: Q(withdrawn_at__isnull=False)),
     ],
     group_bys=[GroupBy("agent", _("Delegated to"), "agent_id", label_path="agent__name")],
     default_sort="-valid_from",

@@ -373,7 +373,13 @@ class DelegationScope(models.TextChoices):
 
 class DelegationQuerySet(models.QuerySet["Delegation"]):
     def active_on(self, day: date) -> DelegationQuerySet:
-        return self.filter(valid_from__lte=day).filter(Q(valid_to__isnull=True) | Q(valid_to__gte=day))
+        """In force on ``day``: started, not ended, and not withdrawn. A withdrawn delegation
+        is excluded for every day: its ``valid_to`` is the day of the withdrawal (inclusive),
+        yet the agent's staff must lose their access that same day, not the next. Callers ask
+        about today; nothing asks whether a withdrawn delegation was in force in the past."""
+        return self.filter(valid_from__lte=day, withdrawn_at__isnull=True).filter(
+            Q(valid_to__isnull=True) | Q(valid_to__gte=day)
+        )
 
 
 class Delegation(models.Model):
@@ -395,6 +401,18 @@ class Delegation(models.Model):
     valid_to = models.DateField(_("valid to"), null=True, blank=True)
     scope = models.JSONField(_("scope"), default=list)
     note = models.CharField(_("note"), max_length=300, blank=True)
+    # Set only by institutions.services.delegation_withdraw (hence not editable in forms).
+    withdrawn_at = models.DateTimeField(_("withdrawn at"), null=True, blank=True, editable=False)
+    withdrawn_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+        verbose_name=_("withdrawn by"),
+    )
+    withdrawal_reason = models.TextField(_("reason for the withdrawal"), blank=True, editable=False)
 
     objects = DelegationQuerySet.as_manager()
 

@@ -8,11 +8,13 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models, transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_fsm import can_proceed, has_transition_perm
 
+from backoffice.access.roles import BUREAU_SIDE, Cap, Role
 from backoffice.audit.services import audit_log
-from institutions.models import Institution
+from institutions.models import Delegation, Institution
 from institutions.rules import Category1Basis, CategoryDecision, CategoryEvidence, category_for
 from institutions.selectors import institution_can_change
 
@@ -148,6 +150,7 @@ def child_record_save(
 
     ``before`` is the snapshot taken when the form was loaded (None when creating).
     """
+    _refuse_withdrawn(instance)
     with transaction.atomic():
         if before is None:
             instance.save()
@@ -173,7 +176,14 @@ def child_record_save(
     return instance
 
 
+def _refuse_withdrawn(instance: models.Model) -> None:
+    """A withdrawn delegation is history: its dates and its row stay as they were."""
+    if isinstance(instance, Delegation) and instance.pk and instance.withdrawn_at is not None:
+        raise ValidationError(_("This delegation was withdrawn and can no longer be changed or deleted."))
+
+
 def child_record_delete(*, actor: Any, instance: models.Model, entity: str, institution_id: int) -> None:
+    _refuse_withdrawn(instance)
     with transaction.atomic():
         label = str(instance)
         audit_log(
@@ -184,3 +194,79 @@ def child_record_delete(*, actor: Any, instance: models.Model, entity: str, inst
             data={"label": label},
         )
         instance.delete()
+
+
+def delegation_may_withdraw(*, user: Any, delegation: Delegation) -> bool:
+    """Withdrawing is the delegating institution's own act: its staff (those who may change
+    its records, as for every other sub-record) or an administrator. Reviewers may correct a
+    delegation through the registry but do not withdraw one in the institution's name; the
+    agent's staff never withdraw what they were given."""
+    if not getattr(user, "is_authenticated", False) or not user.can(Cap.DELEGATION_MANAGE):
+        return False
+    if user.role == Role.ADMINISTRATOR:
+        return True
+    if user.role in BUREAU_SIDE:
+        return False
+    return institution_can_change(user=user, institution=delegation.principal)
+
+
+def delegation_withdraw(*, actor: Any, delegation_id: int, reason: str) -> Delegation:
+    """The delegating institution withdraws its delegation (依頼の取下げ) from today.
+
+    The delegation stops counting as active at once (``active_on`` excludes withdrawn ones),
+    so the agent's staff lose the institution from their scope and can no longer file for it.
+    What depends on the delegation in later apps (authentication IDs) is handled by their own
+    service, in the same transaction: ``usage_requests.delegation_services``.
+    """
+    reason = reason.strip()
+    if not reason:
+        raise ValidationError(
+            {"reason": _("Write why the delegation is withdrawn; it is kept in the delegation's history.")}
+        )
+    with transaction.atomic():
+        delegation = (
+            Delegation.objects.select_for_update(of=("self",))
+            .select_related("principal__prefecture", "agent")
+            .get(pk=delegation_id)
+        )
+        if not delegation_may_withdraw(user=actor, delegation=delegation):
+            raise PermissionDenied
+        today = timezone.localdate()
+        if delegation.withdrawn_at is not None:
+            raise ValidationError(_("This delegation was already withdrawn."))
+        if delegation.valid_to is not None and delegation.valid_to < today:
+            raise ValidationError(
+                _("This delegation already ended on %(day)s; there is nothing to withdraw.")
+                % {"day": delegation.valid_to.isoformat()}
+            )
+        before_valid_to = delegation.valid_to
+        delegation.withdrawn_at = timezone.now()
+        delegation.withdrawn_by = actor
+        delegation.withdrawal_reason = reason
+        # Ends today (a delegation not yet started thus never comes into force).
+        delegation.valid_to = today
+        delegation.save(update_fields=["withdrawn_at", "withdrawn_by", "withdrawal_reason", "valid_to"])
+        data = {
+            "principal": _jsonable(delegation.principal),
+            "agent": _jsonable(delegation.agent),
+            "scope": list(delegation.scope or []),
+            "reason": reason,
+            "changes": {"valid_to": {"from": _jsonable(before_valid_to), "to": today.isoformat()}},
+        }
+        audit_log(
+            actor=actor,
+            action="delegation.withdrawn",
+            target=delegation,
+            institution_id=delegation.principal_id,
+            data=data,
+        )
+        # An event row belongs to one chain. The agent's chain records it too, so that the
+        # organisation's own history (and its chain verification) shows it lost the delegation.
+        audit_log(
+            actor=actor,
+            action="institution.delegation_withdrawn",
+            target=delegation.agent,
+            institution_id=delegation.agent_id,
+            data={**data, "delegation": delegation.pk},
+        )
+    return delegation

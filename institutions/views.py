@@ -224,14 +224,19 @@ def entity_form(request: HttpRequest, key: str, pk: int | None = None) -> HttpRe
         institution = entity.institution_of(instance)
         if not selectors.institution_can_change(user=request.user, institution=institution):
             raise PermissionDenied
-        services.child_record_save(
-            actor=request.user,
-            instance=instance,
-            entity=key,
-            institution_id=institution.pk,
-            fields=fields,
-            before=before,
-        )
+        try:
+            services.child_record_save(
+                actor=request.user,
+                instance=instance,
+                entity=key,
+                institution_id=institution.pk,
+                fields=fields,
+                before=before,
+            )
+        except ValidationError as exc:
+            for message in exc.messages:
+                messages.error(request, message)
+            return HttpResponseRedirect(reverse(f"institutions:{key}_detail", args=[instance.pk]))
         messages.success(request, _("Saved."))
         return HttpResponseRedirect(reverse(f"institutions:{key}_detail", args=[instance.pk]))
     list_url = reverse(f"institutions:{key}_list")
@@ -252,6 +257,10 @@ def entity_delete(request: HttpRequest, key: str, pk: int) -> HttpResponse:
         )
     except ProtectedError:
         messages.error(request, _("This record is still referenced elsewhere and cannot be removed."))
+        return HttpResponseRedirect(reverse(f"institutions:{key}_detail", args=[pk]))
+    except ValidationError as exc:
+        for message in exc.messages:
+            messages.error(request, message)
         return HttpResponseRedirect(reverse(f"institutions:{key}_detail", args=[pk]))
     messages.success(request, _("Removed."))
     return HttpResponseRedirect(reverse("institutions:detail", args=[institution.pk]))

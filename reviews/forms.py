@@ -128,5 +128,34 @@ class WhatIfForm(forms.Form):
         }
 
 
+def declared_initial(facts: dict[str, Any]) -> dict[str, Any]:
+    """The form's initial values from saved answers: the inverse of ``declared_facts``."""
+    institution = facts.get("institution") or {}
+    filer = facts.get("filer") or {}
+
+    def tri(value: Any) -> str:
+        return {True: "yes", False: "no"}.get(value, "") if isinstance(value, bool) else ""
+
+    initial: dict[str, Any] = {name: tri(institution.get(name)) for name, _label in BOOLEAN_FACTS}
+    initial["applications_past_3y"] = institution.get("applications_past_3y")
+    financials = institution.get("financials") or {}
+    results = list(financials.get("operating_results") or [])
+    initial.update(
+        net_assets=financials.get("net_assets"),
+        capital=financials.get("capital"),
+        business_plan=tri(financials.get("business_plan")),
+        operating_result_last=results[-1] if results else None,
+        operating_result_previous=results[-2] if len(results) > 1 else None,
+        has_agent_certificate=tri(filer.get("has_agent_certificate")),
+        certificate_valid_until=filer.get("certificate_valid_until"),
+        training_completed_on=filer.get("training_completed_on"),
+    )
+    revocations = filer.get("revocations") or []
+    if revocations:
+        initial["revoked_on"] = revocations[0].get("on")
+        initial["revocation_reason"] = revocations[0].get("reason", "")
+    return initial
+
+
 def _iso(value: Any) -> str | None:
     return value.isoformat() if value else None

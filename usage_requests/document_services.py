@@ -4,6 +4,7 @@ against the rule set in force, stored under our own name, and the attachment is 
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Sequence
 from typing import Any
 
 from django.conf import settings
@@ -43,25 +44,57 @@ def document_attach(*, actor: Any, request_id: int, kind: str, filename: str, da
         _editable_by(request, actor)
         ruleset = ruleset_for(timezone.localdate(), r2026_enabled=settings.RULESET_R2026_ENABLED)
         existing = request.documents.aggregate(total=Sum("size"))["total"] or 0
-        problem = check_pdf(
-            data, limits=limits_for(ruleset.name), already_uploaded_bytes=existing,
+        documents_check(
+            [(kind, filename, data)], ruleset_name=ruleset.name, already_uploaded_bytes=existing,
             already_uploaded_files=request.documents.count(),
         )  # fmt: skip
+        document = document_store(request, actor=actor, kind=kind, filename=filename, data=data,
+                                  ruleset_name=ruleset.name)  # fmt: skip
+    return document
+
+
+def documents_check(
+    documents: Sequence[tuple[str, str, bytes]],
+    *,
+    ruleset_name: str,
+    already_uploaded_bytes: int = 0,
+    already_uploaded_files: int = 0,
+) -> None:
+    """Check (kind, file name, bytes) triples together, before anything is stored: the first
+    problem is raised as a ValidationError naming the file, in the user's language."""
+    limits = limits_for(ruleset_name)
+    total, count = already_uploaded_bytes, already_uploaded_files
+    for kind, filename, data in documents:
+        if kind not in DocumentKind.values:
+            raise ValidationError({"kind": _("Choose which document this is.")})
+        problem = check_pdf(data, limits=limits, already_uploaded_bytes=total, already_uploaded_files=count)
         if problem is not None:
-            raise ValidationError({"file": problem.en if get_language() == "en" else problem.ja})
-        digest = hashlib.sha256(data).hexdigest()
-        document = RequestDocument(
-            request=request, kind=kind, original_name=filename[:255], size=len(data), sha256=digest,
-            uploaded_by=actor,
-        )  # fmt: skip
-        document.file.save(f"{digest[:16]}.pdf", ContentFile(data), save=False)
-        document.save()
-        audit_log(
-            actor=actor, action="usage_request.document_attached", target=request,
-            institution_id=request.institution_id,
-            data={"kind": kind, "name": document.original_name, "size": len(data), "sha256": digest,
-                  "ruleset": ruleset.name},
-        )  # fmt: skip
+            text = problem.en if get_language() == "en" else problem.ja
+            raise ValidationError({"file": f"{filename}: {text}" if len(documents) > 1 else text})
+        total, count = total + len(data), count + 1
+
+
+def document_store(
+    request: UsageRequest, *, actor: Any, kind: str, filename: str, data: bytes, ruleset_name: str
+) -> RequestDocument:
+    """Keep a checked PDF under our own name and audit it; call inside the caller's transaction."""
+    digest = hashlib.sha256(data).hexdigest()
+    document = RequestDocument(
+        request=request,
+        kind=kind,
+        original_name=filename[:255],
+        size=len(data),
+        sha256=digest,
+        uploaded_by=actor,
+    )
+    document.file.save(f"{digest[:16]}.pdf", ContentFile(data), save=False)
+    document.save()
+    audit_log(
+        actor=actor, action="usage_request.document_attached", target=request,
+        institution_id=request.institution_id,
+        data={"kind": kind, "name": document.original_name, "size": len(data), "sha256": digest,
+              "ruleset": ruleset_name},
+    )  # fmt: skip
     return document
 
 

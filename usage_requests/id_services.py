@@ -7,12 +7,10 @@ import secrets
 from datetime import date, timedelta
 from typing import Any
 
-from django.conf import settings
 from django.contrib.auth.hashers import check_password, make_password
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -20,9 +18,10 @@ from django.utils.translation import gettext as _
 from backoffice.access.roles import BUREAU_SIDE
 from backoffice.audit.services import audit_log
 from backoffice.periods import format_both, period_end
-from backoffice.workbench.services import notification_send
 from usage_requests import auth_ids
+from usage_requests.mail import mail_notify
 from usage_requests.models import AuthenticationId, AuthIdState
+from usage_requests.passwords import password_expired, password_valid_through
 
 PASSWORD_LINK_HOURS = 72
 
@@ -39,20 +38,6 @@ def auth_id_password_link_issue(*, auth_id: AuthenticationId) -> str:
     auth_id.password_token_expires_at = timezone.now() + timedelta(hours=PASSWORD_LINK_HOURS)
     auth_id.save(update_fields=["password_token_hash", "password_token_expires_at"])
     return reverse("usage_requests:set_password", args=[token])
-
-
-def auth_id_issued_mail(*, auth_id: AuthenticationId, link_path: str) -> str:
-    """The bilingual e-mail body (Japanese first) that carries the ID and the link."""
-    return render_to_string(
-        "mail/auth_id_issued.txt",
-        {
-            "code": auth_ids.display(auth_id.code),
-            "link": f"{settings.SITE_URL}{link_path}",
-            "hours": PASSWORD_LINK_HOURS,
-            "years": auth_id.validity_years,
-            "institution": auth_id.institution,
-        },
-    )
 
 
 def auth_id_for_token(token: str, *, now: Any = None) -> AuthenticationId | None:
@@ -83,6 +68,7 @@ def auth_id_set_password(*, token: str, password: str, today: date | None = None
         auth_id.password_token_expires_at = None
         first_time = auth_id.password_set_on is None
         auth_id.password_set_on = today
+        auth_id.password_notices = []
         if first_time:
             auth_id.valid_until = period_end(today, years=auth_id.validity_years, count_first_day=False)
         auth_id.state = AuthIdState.ACTIVE
@@ -109,6 +95,41 @@ def auth_id_authenticate(*, code: str, password: str, today: date | None = None)
         return None
     if not auth_id_is_live(auth_id, today=today):
         return None
+    return auth_id
+
+
+def auth_id_password_expired(auth_id: AuthenticationId, *, today: date) -> bool:
+    """An expired password still logs in, but only to choose a new one (AuthIdSessionMiddleware)."""
+    return password_expired(auth_id.password_set_on, today=today)
+
+
+def auth_id_change_password(
+    *, auth_id_pk: int, current: str, new: str, today: date | None = None
+) -> AuthenticationId:
+    """The holder changes the ID's password (required once it has expired). The new password
+    must differ from the current one; it is valid for a year from today."""
+    today = today or timezone.localdate()
+    with transaction.atomic():
+        auth_id = AuthenticationId.objects.select_for_update().select_related("holder").get(pk=auth_id_pk)
+        if not auth_id_is_live(auth_id, today=today):
+            raise PermissionDenied
+        if not check_password(current, auth_id.password):
+            raise ValidationError({"current": _("The current password is not right.")})
+        if current == new:
+            raise ValidationError({"new": _("Choose a password different from the current one.")})
+        try:
+            validate_password(new, user=auth_id.holder)
+        except ValidationError as exc:
+            raise ValidationError({"new": exc.messages}) from exc
+        auth_id.password = make_password(new)
+        auth_id.password_set_on = today
+        auth_id.password_notices = []
+        auth_id.save(update_fields=["password", "password_set_on", "password_notices"])
+        audit_log(
+            actor=auth_id.holder, action="auth_id.password_changed", target=auth_id,
+            institution_id=auth_id.institution_id,
+            data={"valid_through": password_valid_through(today).isoformat()},
+        )  # fmt: skip
     return auth_id
 
 
@@ -140,7 +161,7 @@ def _delegation_holds(auth_id: AuthenticationId, *, today: date) -> bool:
 def auth_id_revoke(*, actor: Any, auth_id_pk: int, reason: str, note: str) -> AuthenticationId:
     """抹消: at the holder's or institution's request, or as a sanction by a reviewer.
     Effective at once: sessions opened with the ID end on their next request. Only a
-    sanction starts the one-year cooldown (the rules read the audit event)."""
+    sanction starts the one-year cooldown (the rules read the revoked IDs)."""
     if reason not in {"own_request", "sanction"}:
         raise ValidationError({"reason": _("Choose why the ID is revoked.")})
     note = note.strip()
@@ -177,79 +198,11 @@ def auth_id_revoke(*, actor: Any, auth_id_pk: int, reason: str, note: str) -> Au
             actor=actor, action="auth_id.revoked", target=auth_id, institution_id=auth_id.institution_id,
             data={"holder_id": auth_id.holder_id, "on": today.isoformat(), "reason": reason, "note": note},
         )  # fmt: skip
-        notification_send(
-            recipient=auth_id.holder, verb="auth_id",
-            text=_("Your authentication ID %(code)s was revoked: %(note)s") % {"code": auth_id, "note": note},
+        mail_notify(
+            name="revoked", recipient=auth_id.holder, verb="auth_id",
             url=reverse("usage_requests:detail", args=[auth_id.usage_request_id]),
+            context={"code": auth_id, "institution": auth_id.institution, "note": note,
+                     "sanction": reason == "sanction",
+                     "cooldown_until": format_both(period_end(today, years=1, count_first_day=False))},
         )  # fmt: skip
     return auth_id
-
-
-def auth_ids_daily(*, today: date) -> dict[str, int]:
-    """The daily run (Celery beat; idempotent): renewal reminders two months before expiry,
-    and suspension at expiry with a notice to the holder."""
-    from usage_requests.renewal import periodic_report_deadline, renewal_reminder_on
-
-    reminded = suspended = 0
-    live = AuthenticationId.objects.filter(state=AuthIdState.ACTIVE, valid_until__isnull=False)
-    delegated = live.filter(valid_until__gte=today, usage_request__acting_for__isnull=False)
-    for auth_id in delegated.select_related("usage_request", "holder"):
-        if _delegation_holds(auth_id, today=today):
-            continue
-        with transaction.atomic():
-            if not AuthenticationId.objects.filter(pk=auth_id.pk, state=AuthIdState.ACTIVE).update(
-                state=AuthIdState.SUSPENDED
-            ):
-                continue
-            audit_log(
-                actor=None, action="auth_id.suspended", target=auth_id, institution_id=auth_id.institution_id,
-                data={"reason": "delegation_ended", "agent": auth_id.usage_request.acting_for_id},
-            )  # fmt: skip
-            notification_send(
-                recipient=auth_id.holder, verb="auth_id",
-                text=_("Your authentication ID %(code)s is suspended: the institution's delegation to your "
-                       "organisation has ended.") % {"code": auth_id},
-                url=reverse("usage_requests:detail", args=[auth_id.usage_request_id]),
-            )  # fmt: skip
-            suspended += 1
-    for auth_id in live.filter(valid_until__lt=today).select_related("holder"):
-        with transaction.atomic():
-            locked = AuthenticationId.objects.select_for_update().get(pk=auth_id.pk)
-            if locked.state != AuthIdState.ACTIVE:
-                continue
-            locked.state = AuthIdState.SUSPENDED
-            locked.save(update_fields=["state"])
-            audit_log(
-                actor=None, action="auth_id.expired", target=locked, institution_id=locked.institution_id,
-                data={"valid_until": locked.valid_until.isoformat() if locked.valid_until else None},
-            )  # fmt: skip
-            notification_send(
-                recipient=auth_id.holder, verb="auth_id",
-                text=_("Your authentication ID %(code)s expired on %(until)s and can no longer log in. "
-                       "File a new usage request to continue.")
-                % {"code": locked, "until": format_both(locked.valid_until) if locked.valid_until else "—"},
-                url=reverse("usage_requests:detail", args=[locked.usage_request_id]),
-            )  # fmt: skip
-            suspended += 1
-    for auth_id in live.filter(valid_until__gte=today, renewal_reminded_on__isnull=True).select_related(
-        "holder"
-    ):
-        assert auth_id.valid_until is not None
-        if today < renewal_reminder_on(auth_id.valid_until):
-            continue
-        with transaction.atomic():
-            updated = AuthenticationId.objects.filter(pk=auth_id.pk, renewal_reminded_on__isnull=True).update(
-                renewal_reminded_on=today
-            )
-            if not updated:  # another run got there first
-                continue
-            notification_send(
-                recipient=auth_id.holder, verb="auth_id",
-                text=_("Your authentication ID %(code)s expires on %(until)s. File the periodic report (定期報告) "
-                       "by %(deadline)s.")
-                % {"code": auth_id, "until": format_both(auth_id.valid_until),
-                   "deadline": format_both(periodic_report_deadline(auth_id.valid_until))},
-                url=reverse("usage_requests:create"),
-            )  # fmt: skip
-            reminded += 1
-    return {"reminded": reminded, "suspended": suspended}

@@ -276,12 +276,21 @@ class AuthenticationId(models.Model):
     password_token_hash = models.CharField(max_length=64, blank=True, db_index=True)
     password_token_expires_at = models.DateTimeField(null=True, blank=True)
     renewal_reminded_on = models.DateField(_("renewal reminder sent on"), null=True, blank=True)
+    report_deadline_notified_on = models.DateField(
+        _("periodic-report deadline notice sent on"), null=True, blank=True
+    )
+    # Which password notices went out for the current password (30, 7 days before; 0 = expired).
+    password_notices = models.JSONField(_("password notices sent"), default=list, blank=True)
     revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
     revocation_reason = models.CharField(
         _("revocation reason"),
         max_length=20,
         blank=True,
-        choices=[("own_request", _("At the holder's or institution's request")), ("sanction", _("Sanction"))],
+        choices=[
+            ("own_request", _("At the holder's or institution's request")),
+            ("sanction", _("Sanction")),
+            ("superseded", _("Replaced by a new ID")),
+        ],
     )
     revocation_note = models.TextField(_("revocation note"), blank=True)
 

@@ -10,8 +10,11 @@ from django.http import Http404
 from django.utils import timezone
 
 from backoffice.access.roles import BUREAU_SIDE, Cap, Role
+from backoffice.text import nfkc
 from institutions.models import Delegation, DelegationScope, Institution, StaffMembership
-from usage_requests.models import RequestState, UsageRequest
+from reviews.rules.examples import deep_merge
+from reviews.selectors import eligibility_facts_for
+from usage_requests.models import AuthenticationId, AuthIdState, RequestState, UsageRequest
 
 
 def _memberships(user: Any, today: date) -> QuerySet[StaffMembership]:
@@ -35,13 +38,18 @@ def may_file_for(
     if user.role in {Role.SUPPORT_ORG_STAFF, Role.PUBLIC_INTEREST_STAFF}:
         if acting_for is None or acting_for.pk not in set(member_of):
             return False
-        # The scope is a small JSON list; checked here because SQLite has no JSON containment.
-        scopes = Delegation.objects.active_on(today).filter(principal=institution, agent=acting_for)
-        return any(
-            DelegationScope.USAGE_REQUEST.value in (scope or [])
-            for scope in scopes.values_list("scope", flat=True)
-        )
+        return delegation_covers(institution=institution, agent=acting_for, today=today)
     return False
+
+
+def delegation_covers(*, institution: Institution, agent: Institution, today: date) -> bool:
+    """The institution's delegation (依頼) to ``agent`` is in force today and covers usage requests."""
+    # The scope is a small JSON list; checked here because SQLite has no JSON containment.
+    scopes = Delegation.objects.active_on(today).filter(principal=institution, agent=agent)
+    return any(
+        DelegationScope.USAGE_REQUEST.value in (scope or [])
+        for scope in scopes.values_list("scope", flat=True)
+    )
 
 
 def filing_options(*, user: Any, today: date | None = None) -> list[tuple[Institution, Institution | None]]:
@@ -92,3 +100,52 @@ def usage_request_get_for(*, user: Any, pk: int | str) -> UsageRequest:
         )
     except (UsageRequest.DoesNotExist, ValueError) as exc:
         raise Http404 from exc
+
+
+def _paper_intake_scope(user: Any) -> QuerySet[Institution]:
+    """Institutions in the jurisdiction of the reviewer's bureau."""
+    if getattr(user, "role", None) not in BUREAU_SIDE or not user.bureau_id:
+        return Institution.objects.none()
+    return Institution.objects.filter(prefecture__bureau_id=user.bureau_id)
+
+
+def paper_intake_institutions(*, user: Any, query: str, limit: int = 20) -> list[Institution]:
+    """Find the institution named on a paper request: corporate number or name, in the bureau."""
+    text = nfkc(query).strip().replace("-", "")
+    scope = _paper_intake_scope(user).select_related("prefecture")
+    if text.isdigit() and len(text) == 13:
+        return list(scope.filter(corporate_number=text)[:limit])
+    return list(scope.filter(name__icontains=nfkc(query).strip()).order_by("name", "pk")[:limit])
+
+
+def paper_intake_institution(*, user: Any, pk: str) -> Institution | None:
+    if not pk.isdigit():
+        return None
+    found: Institution | None = (
+        _paper_intake_scope(user).select_related("prefecture").filter(pk=int(pk)).first()
+    )
+    return found
+
+
+def _filer_revocations(request: UsageRequest) -> list[dict[str, str]]:
+    """The filer's revoked IDs, with when and why: the rules decide whether a cooldown runs."""
+    revoked = AuthenticationId.objects.filter(
+        holder_id=request.filer_id,
+        state=AuthIdState.REVOKED,
+        revoked_at__isnull=False,
+        # A suspended ID replaced by a new one was not revoked in the rules' sense.
+        revocation_reason__in=["own_request", "sanction"],
+    ).values_list("revoked_at", "revocation_reason")
+    return [
+        {"on": timezone.localdate(when).isoformat(), "reason": reason} for when, reason in revoked if reason
+    ]
+
+
+def usage_request_facts(request: UsageRequest, *, today: date) -> dict[str, Any]:
+    """The rules' facts for ``request`` as if submitted ``today``: the registry, the filer's
+    answers over it, and the filer's revocations."""
+    registry = eligibility_facts_for(institution=request.institution, submitted_on=today)
+    facts: dict[str, Any] = deep_merge(registry, request.declared_facts or {})
+    facts["submitted_on"] = today.isoformat()
+    facts.setdefault("filer", {})["revocations"] = _filer_revocations(request)
+    return facts

@@ -7,7 +7,7 @@ from datetime import date
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -16,19 +16,22 @@ from django_fsm import ConcurrentTransition, can_proceed, has_transition_perm
 from backoffice.audit.services import audit_log
 from backoffice.periods import add_business_days, format_both
 from backoffice.workbench.models import Activity
-from backoffice.workbench.services import notification_send
 from institutions.models import Institution
 from reviews.decisions import effective_outcome, effective_results
 from reviews.models import Review
+from reviews.presentation import result_rows
 from reviews.rules import RULESETS
-from reviews.rules.examples import deep_merge
-from reviews.selectors import eligibility_facts_for
 from reviews.services import eligibility_evaluate
-from usage_requests import auth_ids
-from usage_requests.id_services import auth_id_issued_mail, auth_id_password_link_issue
-from usage_requests.models import AuthenticationId, AuthIdState, RequestKind, RequestState, UsageRequest
-from usage_requests.renewal import extended_validity, periodic_report_deadline
-from usage_requests.selectors import may_file_for
+from usage_requests import auth_ids, id_issuance
+from usage_requests.id_services import PASSWORD_LINK_HOURS, auth_id_password_link_issue
+from usage_requests.mail import absolute, mail_notify
+from usage_requests.models import (
+    Channel,
+    RequestKind,
+    RequestState,
+    UsageRequest,
+)
+from usage_requests.selectors import delegation_covers, may_file_for, usage_request_facts
 
 REVIEW_TARGET_BUSINESS_DAYS = 5  # "about a week" (§13 D11)
 REASON_REQUIRED = {"return_to_filer", "recommend_rejection", "reject", "send_back"}
@@ -46,7 +49,7 @@ def usage_request_create(
         raise PermissionDenied
     if kind not in RequestKind.values:
         raise ValidationError({"kind": _("Choose the kind of request.")})
-    if kind == RequestKind.PERIODIC_REPORT and not _live_ids(institution).exists():
+    if kind == RequestKind.PERIODIC_REPORT and not id_issuance.live_ids(institution).exists():
         raise ValidationError(
             {
                 "kind": _(
@@ -89,21 +92,8 @@ def usage_request_update_draft(
     return request
 
 
-def _filer_revocations(request: UsageRequest) -> list[dict[str, str]]:
-    """The filer's revoked IDs, with when and why: the rules decide whether a cooldown runs."""
-    revoked = AuthenticationId.objects.filter(
-        holder_id=request.filer_id, state=AuthIdState.REVOKED, revoked_at__isnull=False
-    ).values_list("revoked_at", "revocation_reason")
-    return [
-        {"on": timezone.localdate(when).isoformat(), "reason": reason} for when, reason in revoked if reason
-    ]
-
-
 def _evaluate_into_review(request: UsageRequest, *, today: date) -> Review:
-    facts = eligibility_facts_for(institution=request.institution, submitted_on=today)
-    facts = deep_merge(facts, request.declared_facts or {})
-    facts["submitted_on"] = today.isoformat()
-    facts.setdefault("filer", {})["revocations"] = _filer_revocations(request)
+    facts = usage_request_facts(request, today=today)
     evaluation = eligibility_evaluate(facts_json=facts, on=today).as_json()
     review = request.review or Review(bureau_id=request.institution.prefecture.bureau_id)
     review.due_on = add_business_days(today, REVIEW_TARGET_BUSINESS_DAYS)
@@ -116,6 +106,7 @@ def _evaluate_into_review(request: UsageRequest, *, today: date) -> Review:
     review.recommendation = ""
     review.recommended_by = None
     review.recommended_at = None
+    review.closed_at = None  # a resubmission reopens the review
     review.save()
     return review
 
@@ -155,7 +146,9 @@ def usage_request_transition(*, actor: Any, request_id: int, name: str, reason: 
                     raise ValidationError(_("Requirements fail or still need a decision: settle them first."))
                 raise PermissionDenied
             if name in {"submit", "resubmit"} and request.kind == RequestKind.PERIODIC_REPORT:
-                _check_report_deadline(request, today=today)
+                id_issuance.report_deadline_check(request, today=today)
+            if name in {"recommend_approval", "approve"}:
+                _check_delegation_holds(request, today=today)
             source = request.state
             method()
             data: dict[str, Any] = {"transition": {"field": "state", "from": source, "to": request.state}}
@@ -171,6 +164,31 @@ def usage_request_transition(*, actor: Any, request_id: int, name: str, reason: 
         raise ValidationError(
             _("Someone else changed this request at the same moment. Reload and try again.")
         ) from exc
+    return request
+
+
+def usage_request_submit_recorded(*, actor: Any, request_id: int, received_on: date) -> UsageRequest:
+    """A paper request recorded by the bureau (intake_services) joins the queue as if submitted
+    on the day the papers arrived: the rules, the deadline and the review clock use that day."""
+    with transaction.atomic():
+        request = _locked(request_id)
+        if request.channel == Channel.ONLINE or request.state != RequestState.DRAFT:
+            raise ValidationError(_("Only a paper request being recorded can be submitted this way."))
+        if request.kind == RequestKind.PERIODIC_REPORT:
+            id_issuance.report_deadline_check(request, today=received_on)
+        source = request.state
+        request.submit()
+        data: dict[str, Any] = {
+            "transition": {"field": "state", "from": source, "to": request.state},
+            "channel": request.channel,
+            "received_on": received_on.isoformat(),
+        }
+        _side_effects(request, name="submit", actor=actor, reason="", today=received_on, data=data)
+        request.save()
+        audit_log(
+            actor=actor, action="usage_request.submit", target=request, institution_id=request.institution_id,
+            data=data,
+        )  # fmt: skip
     return request
 
 
@@ -197,8 +215,15 @@ def _side_effects(
             target_url=reverse("usage_requests:detail", args=[request.pk]), institution_id=request.institution_id,
             summary=_("Review due"), assignee=fresh.assignee, due_on=fresh.due_on, created_by=actor,
         )  # fmt: skip
+        _mail_filer(
+            request, "received", kind=RequestKind(request.kind).label, bureau=fresh.bureau,
+            received_on=format_both(request.received_on or today), due_on=format_both(fresh.due_on),
+        )  # fmt: skip
         return
     if name == "withdraw":
+        if request.review is not None:  # a draft has none
+            request.review.closed_at = timezone.now()
+            request.review.save(update_fields=["closed_at"])
         _close_review_activities(request, actor)
         return
     review = request.review
@@ -212,9 +237,7 @@ def _side_effects(
         ).update(assignee=actor)  # fmt: skip
     elif name == "return_to_filer":
         request.last_message = reason
-        _tell_filer(
-            request, _("Your usage request %(number)s was returned for correction: %(reason)s"), reason
-        )
+        _mail_filer(request, "returned", reason=reason)
     elif name in {"recommend_approval", "recommend_rejection"}:
         review.recommendation = "approve" if name == "recommend_approval" else "reject"
         review.recommended_by = actor
@@ -227,34 +250,30 @@ def _side_effects(
         review.save(update_fields=["recommendation", "recommended_by", "recommended_at"])
     elif name in {"approve", "reject"}:
         review.decided_by = actor
-        review.decided_at = timezone.now()
-        review.save(update_fields=["decided_by", "decided_at"])
+        review.decided_at = review.closed_at = timezone.now()
+        review.save(update_fields=["decided_by", "decided_at", "closed_at"])
         _close_review_activities(request, actor)
         if name == "approve" and request.kind == RequestKind.PERIODIC_REPORT:
-            data["extended"] = _extend_ids(
+            data["extended"] = id_issuance.auth_ids_extend(
                 request, actor=actor, years=RULESETS[review.ruleset].id_validity_years
             )
-            _tell_filer(request, _("Your periodic report %(number)s was approved: %(reason)s"),
-                        ", ".join(f"{code} → {until}" for code, until in data["extended"].items()))  # fmt: skip
+            _mail_filer(request, "report_approved", extended=sorted(data["extended"].items()))
         elif name == "approve":
             Institution.objects.filter(pk=request.institution_id, online_approved_on__isnull=True).update(
                 online_approved_on=today
             )
-            auth_id = _issue_auth_id(request, validity_years=RULESETS[review.ruleset].id_validity_years)
+            auth_id = id_issuance.auth_id_issue(
+                request, actor=actor, validity_years=RULESETS[review.ruleset].id_validity_years
+            )
             data["auth_id"] = auth_id.code
             link = auth_id_password_link_issue(auth_id=auth_id)
-            notification_send(
-                recipient=request.filer, verb="usage_request",
-                text=_("Your usage request %(number)s was approved. Your authentication ID is %(code)s; "
-                       "set its password with the link in the e-mail.")
-                % {"number": str(request), "code": auth_ids.display(auth_id.code)},
-                url=reverse("usage_requests:detail", args=[request.pk]),
-                email_subject=_("【在留申請オンラインシステム】認証IDの発行 / Authentication ID issued"),
-                email_body=auth_id_issued_mail(auth_id=auth_id, link_path=link),
+            _mail_filer(
+                request, "approved", code=auth_ids.display(auth_id.code), link=absolute(link),
+                hours=PASSWORD_LINK_HOURS, years=auth_id.validity_years,
             )  # fmt: skip
         else:
             request.last_message = reason
-            _tell_filer(request, _("Your usage request %(number)s was rejected: %(reason)s"), reason)
+            _mail_rejected(request, reason=reason)
 
 
 def _close_review_activities(request: UsageRequest, actor: Any) -> None:
@@ -263,77 +282,38 @@ def _close_review_activities(request: UsageRequest, actor: Any) -> None:
     ).update(done_at=timezone.now(), done_by=actor)
 
 
-def _tell_filer(request: UsageRequest, template: str, reason: str) -> None:
-    notification_send(
-        recipient=request.filer, verb="usage_request",
-        text=template % {"number": str(request), "reason": reason},
+def _mail_filer(
+    request: UsageRequest, name: str, by_language: dict[str, dict[str, Any]] | None = None, **context: Any
+) -> None:
+    mail_notify(
+        name=name, recipient=request.filer, verb="usage_request",
         url=reverse("usage_requests:detail", args=[request.pk]),
+        context={"number": str(request), "institution": request.institution, **context}, by_language=by_language,
     )  # fmt: skip
 
 
-def _issue_auth_id(request: UsageRequest, *, validity_years: int) -> AuthenticationId:
-    """A fresh random ID. The unique code and the one-to-one link to the request make a
-    duplicate, or a second ID for the same request, impossible even when two approvals race."""
-    if AuthenticationId.objects.filter(usage_request=request).exists():
-        raise ValidationError(_("An authentication ID was already issued for this request."))
-    for _attempt in range(8):
-        try:
-            with transaction.atomic():
-                return AuthenticationId.objects.create(
-                    code=auth_ids.generate(), holder=request.filer, institution=request.institution,
-                    usage_request=request, validity_years=validity_years, state=AuthIdState.AWAITING_PASSWORD,
-                )  # fmt: skip
-        except IntegrityError:
-            if AuthenticationId.objects.filter(usage_request=request).exists():
-                raise ValidationError(
-                    _("An authentication ID was already issued for this request.")
-                ) from None
-            if (
-                AuthenticationId.objects.filter(holder=request.filer, institution=request.institution)
-                .exclude(state=AuthIdState.REVOKED)
-                .exists()
-            ):
-                raise ValidationError(
-                    _("The filer already holds a live authentication ID for this institution.")
-                ) from None
-    raise RuntimeError("could not draw a unique authentication ID")  # 32^11 codes: practically unreachable
-
-
-def _live_ids(institution: Institution) -> Any:
-    return AuthenticationId.objects.filter(institution=institution, state=AuthIdState.ACTIVE)
-
-
-def _check_report_deadline(request: UsageRequest, *, today: date) -> None:
-    """Filing closes one month before the earliest expiry among the institution's IDs."""
-    expiries = [d for d in _live_ids(request.institution).values_list("valid_until", flat=True) if d]
-    if not expiries:
-        raise ValidationError(
-            _("This institution holds no valid authentication ID to renew: file a new usage request.")
+def _mail_rejected(request: UsageRequest, *, reason: str) -> None:
+    """The rejection names the reviewer's reason and every requirement that fails, explained."""
+    review = request.review
+    by_language: dict[str, dict[str, Any]] = {}
+    for language in ("ja", "en"):
+        rows = (
+            result_rows(review.results, english=language == "en", overrides=review.overrides)
+            if review
+            else []
         )
-    deadline = periodic_report_deadline(min(expiries))
-    if today > deadline:
+        by_language[language] = {"failed": [row for row in rows if row["outcome"] == "fail"]}
+    _mail_filer(request, "rejected", by_language=by_language, reason=reason)
+
+
+def _check_delegation_holds(request: UsageRequest, *, today: date) -> None:
+    """A request filed through a delegation can be approved only while the delegation holds."""
+    agent = request.acting_for
+    if agent is not None and not delegation_covers(institution=request.institution, agent=agent, today=today):
         raise ValidationError(
-            _("Periodic reports for this institution closed on %(deadline)s (the ID expires on %(expiry)s). "
-              "After it expires, file a new usage request.")
-            % {"deadline": format_both(deadline), "expiry": format_both(min(expiries))}
+            _("The institution's delegation to %(agent)s has ended: this request can only be rejected or "
+              "withdrawn.") % {"agent": agent}
         )  # fmt: skip
-
-
-def _extend_ids(request: UsageRequest, *, actor: Any, years: int) -> dict[str, str]:
-    extended = {}
-    for auth_id in _live_ids(request.institution).select_for_update():
-        if auth_id.valid_until is None:
-            continue
-        before = auth_id.valid_until
-        auth_id.valid_until = extended_validity(before, years=years)
-        auth_id.renewal_reminded_on = None
-        auth_id.save(update_fields=["valid_until", "renewal_reminded_on"])
-        audit_log(
-            actor=actor, action="auth_id.extended", target=auth_id, institution_id=auth_id.institution_id,
-            data={"from": before.isoformat(), "to": auth_id.valid_until.isoformat(), "report": request.pk},
-        )  # fmt: skip
-        extended[auth_ids.display(auth_id.code)] = auth_id.valid_until.isoformat()
-    return extended
 
 
 def review_settle(*, actor: Any, request_id: int, code: str, outcome: str, reason: str) -> UsageRequest:

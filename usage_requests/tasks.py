@@ -5,7 +5,7 @@ from datetime import date
 from celery import shared_task
 from django.utils import timezone
 
-from usage_requests.id_services import auth_ids_daily
+from usage_requests.id_daily import auth_ids_daily
 
 
 @shared_task(

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -11,13 +9,13 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpRe
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from backoffice.access.decorators import public, requires
+from backoffice.access.decorators import requires
 from backoffice.access.roles import Cap
-from backoffice.periods import format_both
 from backoffice.workbench.chatter import record_context
 from backoffice.workbench.views import list_page
 from reviews.decisions import sla_state
@@ -44,12 +42,20 @@ def request_create(request: HttpRequest) -> HttpResponse:
     form = UsageRequestForm(request.POST or None, options=options)
     if request.method == "POST" and form.is_valid():
         institution, acting_for = form.chosen()
-        created = services.usage_request_create(
-            actor=request.user, institution=institution, acting_for=acting_for, kind=form.cleaned_data["kind"],
-            declared_facts=form.declared_facts({}),
-        )  # fmt: skip
-        messages.success(request, _("Draft saved. Check it, then submit it."))
-        return HttpResponseRedirect(reverse("usage_requests:detail", args=[created.pk]))
+        try:
+            created = services.usage_request_create(
+                actor=request.user, institution=institution, acting_for=acting_for,
+                kind=form.cleaned_data["kind"], declared_facts={},
+            )  # fmt: skip
+        except ValidationError as exc:
+            for field, errors in exc.message_dict.items():
+                for message in errors:
+                    form.add_error(field if field in form.fields else None, message)
+        else:
+            messages.success(
+                request, _("Draft saved. Answer the questions; you can stop and come back at any time.")
+            )
+            return HttpResponseRedirect(reverse("usage_requests:file", args=[created.pk, "answers"]))
     return render(
         request, "workbench/form.html",
         {"form": form, "title": _("New usage request"), "back": reverse("usage_requests:list"),
@@ -133,44 +139,6 @@ def request_settle(request: HttpRequest, pk: int) -> HttpResponse:
     return HttpResponseRedirect(reverse("usage_requests:detail", args=[pk]) + "#rules")
 
 
-class SetPasswordForm(forms.Form):
-    password1 = forms.CharField(
-        label=_("New password"), widget=forms.PasswordInput(attrs={"autocomplete": "new-password"})
-    )
-    password2 = forms.CharField(
-        label=_("The same password again"), widget=forms.PasswordInput(attrs={"autocomplete": "new-password"})
-    )
-
-    def clean(self) -> dict[str, Any]:
-        cleaned = super().clean() or {}
-        if cleaned.get("password1") and cleaned.get("password1") != cleaned.get("password2"):
-            self.add_error("password2", _("The two passwords differ."))
-        return cleaned
-
-
-@public
-def set_password(request: HttpRequest, token: str) -> HttpResponse:
-    """The one-time link of the approval e-mail: set the ID's password (no login needed)."""
-    auth_id = id_services.auth_id_for_token(token)
-    if auth_id is None:
-        return render(request, "usage_requests/set_password.html", {"expired": True}, status=410)
-    form = SetPasswordForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            done = id_services.auth_id_set_password(token=token, password=form.cleaned_data["password1"])
-        except ValidationError as exc:
-            for message in exc.messages:
-                form.add_error("password1", message)
-        else:
-            messages.success(
-                request,
-                _("Password set. Log in with your authentication ID %(code)s; it is valid until %(until)s.")
-                % {"code": done, "until": format_both(done.valid_until) if done.valid_until else "—"},
-            )
-            return HttpResponseRedirect(reverse("access:login"))
-    return render(request, "usage_requests/set_password.html", {"form": form, "auth_id": auth_id})
-
-
 @require_POST
 @requires(Cap.USAGE_REQUEST_VIEW)
 def revoke_id(request: HttpRequest, pk: int) -> HttpResponse:
@@ -224,7 +192,15 @@ def document_upload(request: HttpRequest, pk: int) -> HttpResponse:
         for errors in form.errors.values():
             for message in errors:
                 messages.error(request, message)
-    return HttpResponseRedirect(reverse("usage_requests:detail", args=[pk]) + "#documents")
+    return HttpResponseRedirect(_back(request, pk))
+
+
+def _back(request: HttpRequest, pk: int) -> str:
+    """Back where the form came from (the wizard or the record page), never off the site."""
+    target = request.POST.get("next", "")
+    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+        return f"{target}#documents"
+    return reverse("usage_requests:detail", args=[pk]) + "#documents"
 
 
 @require_POST
@@ -239,7 +215,7 @@ def document_delete(request: HttpRequest, pk: int, document_id: int) -> HttpResp
         messages.success(request, _("Document removed."))
     except (ValidationError, PermissionDenied):
         messages.error(request, _("Documents can be changed only while the request is a draft or returned."))
-    return HttpResponseRedirect(reverse("usage_requests:detail", args=[pk]) + "#documents")
+    return HttpResponseRedirect(_back(request, pk))
 
 
 @requires(Cap.USAGE_REQUEST_VIEW)

@@ -81,6 +81,15 @@ class BulkAction:
     run: Callable[[Any, QuerySet[Any]], str]  # (user, selected rows) -> message
 
 
+@dataclass(frozen=True)
+class LinkAction:
+    """A button beside "New" that leads to another page (e.g. recording a paper request)."""
+
+    label: Any
+    url_name: str
+    capability: str
+
+
 @dataclass
 class ListSpec:
     key: str
@@ -99,6 +108,7 @@ class ListSpec:
     export_resource: Callable[[], Any] | None = None
     create_url_name: str = ""
     create_capability: str = ""
+    link_actions: Sequence[LinkAction] = ()
     search_help: Any = ""
     extra: dict[str, Any] = field(default_factory=dict)
 

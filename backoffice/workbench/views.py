@@ -123,6 +123,7 @@ def list_page(request: HttpRequest, spec: ListSpec, *, template: str = "workbenc
         "bulk_actions": [a for a in spec.bulk_actions if user.can(a.capability)],  # type: ignore[union-attr]
         "can_export": user.can(Cap.EXPORT) and spec.export_resource is not None,  # type: ignore[union-attr]
         "can_create": bool(spec.create_url_name) and user.can(spec.create_capability),  # type: ignore[union-attr]
+        "link_actions": [a for a in spec.link_actions if user.can(a.capability)],  # type: ignore[union-attr]
     }
     if request.htmx:  # type: ignore[attr-defined]
         return render(request, "workbench/_list_body.html", context)

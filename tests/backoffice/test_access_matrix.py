@@ -129,6 +129,12 @@ TABLE: list[tuple[str, Any, dict[str, int]]] = [
     ),
     ("reviews:what_if", (), only(EDITORS)),
     ("usage_requests:list", (), back_office()),
+    ("usage_requests:delegations", (), back_office()),
+    (  # POST only: those who may reach it get 405 on GET; the service then decides who withdraws.
+        "usage_requests:delegation_withdraw",
+        lambda c: [c["company"].delegations_given.first().pk],
+        only({"hr", "hr_other", *BUREAU_AND_ADMIN}, ok=405),
+    ),
     (
         "usage_requests:create",
         (),
@@ -139,6 +145,19 @@ TABLE: list[tuple[str, Any, dict[str, int]]] = [
         lambda c: [c["usage_request"].pk],
         back_office(hr_other=404, public_interest=404, reviewer_osaka=404, support=404, admin=200),
     ),
+    (
+        "usage_requests:pledge",
+        lambda c: [c["usage_request"].pk],
+        back_office(hr_other=404, public_interest=404, reviewer_osaka=404, support=404, admin=200),
+    ),
+    (  # the filer's wizard; this request is submitted, so its filer is sent to the record page
+        "usage_requests:file",
+        lambda c: [c["usage_request"].pk, "answers"],
+        only({"hr", "hr_other", "support", "public_interest"}, ok=404, hr=302),
+    ),
+    ("usage_requests:record_paper", (), only({"reviewer_tokyo", "supervisor_tokyo", "reviewer_osaka"})),
+    # Only a session opened with an authentication ID has an ID password to change.
+    ("usage_requests:change_password", (), expect(404)),
     ("admin:index", (), expect(403, admin=200)),
     ("access:login", (), expect(302, anonymous=200)),
     ("access:locked", (), expect(429, anonymous=429)),

@@ -118,21 +118,35 @@ def test_usage_request_from_draft_to_login_with_the_authentication_id(
     valid_until = (timezone.localdate() + timedelta(days=3 * 365)).isoformat()
     page.locator("#id_kind").select_option("new")
     page.locator("#id_filing_for").select_option(f"{company.pk}:")
+    _shot(page, screenshot_dir, "1-hr-new-request-form")
+    page.locator("main form.stacked button[type=submit]").click()
+
+    # The wizard: answers, the registry's records, documents, the check, then submit.
+    expect(page).to_have_url(re.compile(r"/usage-requests/\d+/file/answers/$"))
+    match = re.search(r"/usage-requests/(\d+)/file/", page.url)
+    assert match, page.url
+    pk = int(match.group(1))
+    detail = f"/usage-requests/{pk}/"
+    assert UsageRequest.objects.get(pk=pk).state == RequestState.DRAFT
+    expect(page.locator("ul.messages li.success")).to_have_count(1)
     page.locator("#id_pledge_submitted").select_option("yes")
     page.locator("#id_notifications_filed").select_option("yes")
     page.locator("#id_employment_status_report_required").select_option("no")
     page.locator("#id_has_agent_certificate").select_option("yes")
     page.locator("#id_certificate_valid_until").fill(valid_until)
-    _shot(page, screenshot_dir, "1-hr-new-request-form")
+    _shot(page, screenshot_dir, "1b-hr-wizard-answers")
     page.locator("main form.stacked button[type=submit]").click()
+    expect(page).to_have_url(f"{live}/usage-requests/{pk}/file/registry/")
+    expect(page.locator("main")).to_contain_text(company.name)
+    page.locator("#wizard-next").click()
+    expect(page).to_have_url(f"{live}/usage-requests/{pk}/file/documents/")
+    expect(page.locator("ul.checklist li")).to_have_count(2)
+    page.locator("#wizard-next").click()
+    expect(page).to_have_url(f"{live}/usage-requests/{pk}/file/check/")
+    expect(page.locator("#rules span.badge.bad")).to_have_count(0)
+    _shot(page, screenshot_dir, "1c-hr-wizard-check")
 
-    expect(page).to_have_url(re.compile(r"/usage-requests/\d+/$"))
-    match = re.search(r"/usage-requests/(\d+)/$", page.url)
-    assert match, page.url
-    pk = int(match.group(1))
-    detail = f"/usage-requests/{pk}/"
     request = UsageRequest.objects.get(pk=pk)
-    assert request.state == RequestState.DRAFT
     assert request.filer_id == hr.pk and request.institution_id == company.pk and request.kind == "new"
     facts = request.declared_facts
     assert facts["institution"]["pledge_submitted"] is True
@@ -140,10 +154,8 @@ def test_usage_request_from_draft_to_login_with_the_authentication_id(
     assert facts["institution"]["employment_status_report_required"] is False
     assert facts["filer"]["has_agent_certificate"] is True
     assert facts["filer"]["certificate_valid_until"] == valid_until
-    expect(page.locator("ul.messages li.success")).to_have_count(1)
-    expect(_current_step(page)).to_have_text(_label(RequestState.DRAFT))
 
-    _step(page, pk, "submit").click()
+    page.locator("#wizard-submit").click()
     expect(page).to_have_url(f"{live}{detail}")
     expect(_current_step(page)).to_have_text(_label(RequestState.SUBMITTED))
     assert _state(pk) == RequestState.SUBMITTED

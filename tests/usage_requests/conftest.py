@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import copy
 from typing import Any
 
 import pytest
@@ -29,3 +30,21 @@ def cast_ur(cast: dict[str, Any]) -> dict[str, Any]:
     Delegation.objects.filter(principal=company).update(scope=["residence_applications", "usage_request"])
     cast["company"] = type(company).objects.get(pk=company.pk)
     return cast
+
+
+APPROVAL = [("hr", "submit"), ("reviewer_tokyo", "start_review"), ("reviewer_tokyo", "recommend_approval"),
+            ("supervisor_tokyo", "approve")]  # fmt: skip
+
+
+def file_and_approve(cast: dict[str, Any]) -> Any:
+    """A new request of the Tokyo company filed by its HR officer, reviewed and approved."""
+    from usage_requests.services import usage_request_create, usage_request_transition
+
+    users = cast["users"]
+    request = usage_request_create(
+        actor=users["hr"], institution=cast["company"], acting_for=None, kind="new",
+        declared_facts=copy.deepcopy(GOOD_FACTS),
+    )  # fmt: skip
+    for who, name in APPROVAL:
+        usage_request_transition(actor=users[who], request_id=request.pk, name=name)
+    return request

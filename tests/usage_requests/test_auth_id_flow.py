@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from backoffice.periods import first_day_after, period_end
 from backoffice.workbench.models import OutboxMessage
-from tests.usage_requests.conftest import GOOD_FACTS
+from tests.usage_requests.conftest import GOOD_FACTS, file_and_approve
 from usage_requests.models import AuthenticationId, UsageRequest
 from usage_requests.services import usage_request_create, usage_request_transition
 
@@ -23,13 +23,7 @@ NEW_PASSWORD = "sakura-Tsubame-2026"
 
 def _approved(cast: dict[str, Any]) -> tuple[UsageRequest, str]:
     users = cast["users"]
-    request = usage_request_create(
-        actor=users["hr"], institution=cast["company"], acting_for=None, kind="new",
-        declared_facts=copy.deepcopy(GOOD_FACTS),
-    )  # fmt: skip
-    for who, name in [("hr", "submit"), ("reviewer_tokyo", "start_review"), ("reviewer_tokyo", "recommend_approval"),
-                      ("supervisor_tokyo", "approve")]:  # fmt: skip
-        usage_request_transition(actor=users[who], request_id=request.pk, name=name)
+    request = file_and_approve(cast)
     mail = OutboxMessage.objects.get(recipient=users["hr"].email, subject__contains="認証ID")
     link = re.search(r"https?://\S+/set-password/(\S+)/", mail.body)
     assert link, mail.body

@@ -8,13 +8,13 @@ from typing import Any
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from backoffice.audit.models import AuditEvent
 from backoffice.workbench.models import Notification
-from tests.usage_requests.conftest import GOOD_FACTS
-from usage_requests.id_services import auth_ids_daily
-from usage_requests.models import AuthenticationId
+from tests.usage_requests.conftest import GOOD_FACTS, file_and_approve
+from usage_requests.id_daily import auth_ids_daily
+from usage_requests.models import AuthenticationId, UsageRequest
 from usage_requests.renewal import (
     extended_validity,
     months_before,
@@ -45,35 +45,67 @@ def test_months_before_clamps_to_the_month_end() -> None:
 
 
 def _active_id(cast: dict[str, Any], valid_until: date) -> AuthenticationId:
-    users = cast["users"]
-    request = usage_request_create(
-        actor=users["hr"], institution=cast["company"], acting_for=None, kind="new",
-        declared_facts=copy.deepcopy(GOOD_FACTS),
-    )  # fmt: skip
-    for who, name in [("hr", "submit"), ("reviewer_tokyo", "start_review"), ("reviewer_tokyo", "recommend_approval"),
-                      ("supervisor_tokyo", "approve")]:  # fmt: skip
-        usage_request_transition(actor=users[who], request_id=request.pk, name=name)
+    file_and_approve(cast)
     AuthenticationId.objects.update(
         state="active", valid_until=valid_until, password_set_on=date(2025, 6, 10)
     )
     return AuthenticationId.objects.get()
 
 
+DAILY_KEYS = ("reminded", "deadline_notices", "password_notices", "suspended")
+
+
+def _daily(day: date) -> tuple[int, ...]:
+    counts = auth_ids_daily(today=day)
+    return tuple(counts[key] for key in DAILY_KEYS)
+
+
 @pytest.mark.django_db
-def test_reminder_once_then_suspension_at_expiry(cast_ur: dict[str, Any]) -> None:
+def test_the_year_of_an_id_day_by_day(cast_ur: dict[str, Any]) -> None:
+    """Password set 2025-06-10: the ID and its password both last through 2026-06-10."""
     auth_id = _active_id(cast_ur, date(2026, 6, 10))
-    assert auth_ids_daily(today=date(2026, 4, 9)) == {"reminded": 0, "suspended": 0}
-    assert auth_ids_daily(today=date(2026, 4, 10)) == {"reminded": 1, "suspended": 0}
-    assert auth_ids_daily(today=date(2026, 4, 11)) == {"reminded": 0, "suspended": 0}, "once only"
-    assert auth_ids_daily(today=date(2026, 6, 10)) == {"reminded": 0, "suspended": 0}, (
-        "valid through its last day"
-    )
-    assert auth_ids_daily(today=date(2026, 6, 11)) == {"reminded": 0, "suspended": 1}
-    assert auth_ids_daily(today=date(2026, 6, 11)) == {"reminded": 0, "suspended": 0}, "idempotent"
+    holder = auth_id.holder
+    timeline = [
+        (date(2026, 4, 9), (0, 0, 0, 0), "nothing yet"),
+        (date(2026, 4, 10), (1, 0, 0, 0), "periodic-report reminder two months before"),
+        (date(2026, 4, 11), (0, 0, 0, 0), "reminded once only"),
+        (date(2026, 5, 10), (0, 0, 0, 0), "the last day to file a report"),
+        (date(2026, 5, 11), (0, 1, 1, 0), "deadline passed; password reminder 30 days before"),
+        (date(2026, 5, 11), (0, 0, 0, 0), "a second run the same day sends nothing"),
+        (date(2026, 6, 2), (0, 0, 0, 0), "8 days left: nothing"),
+        (date(2026, 6, 3), (0, 0, 1, 0), "password reminder 7 days before"),
+        (date(2026, 6, 10), (0, 0, 0, 0), "valid through its last day"),
+        (date(2026, 6, 11), (0, 0, 0, 1), "expired: suspended"),
+        (date(2026, 6, 11), (0, 0, 0, 0), "idempotent"),
+    ]
+    for day, expected, why in timeline:
+        assert _daily(day) == expected, (day, why)
     assert AuthenticationId.objects.get(pk=auth_id.pk).state == "suspended"
-    texts = list(Notification.objects.filter(verb="auth_id").values_list("text", flat=True))
-    assert len(texts) == 2 and any("2026-05-10" in t for t in texts)
+    texts = list(
+        Notification.objects.filter(verb="auth_id", recipient=holder)
+        .order_by("pk")
+        .values_list("text", flat=True)
+    )
+    assert len(texts) == 5, texts
+    assert "2026-05-10" in texts[0] and "2026-05-10" in texts[1]  # the report deadline, twice
+    assert all("2026-06-10" in text for text in texts[2:]), texts
     assert AuditEvent.objects.filter(action="auth_id.expired").count() == 1
+    assert AuditEvent.objects.filter(action="auth_id.report_deadline_passed").count() == 1
+
+
+@pytest.mark.django_db
+def test_a_pending_report_holds_back_the_deadline_notice(cast_ur: dict[str, Any]) -> None:
+    _active_id(cast_ur, date(2026, 6, 10))
+    users = cast_ur["users"]
+    report = usage_request_create(
+        actor=users["hr"], institution=cast_ur["company"], acting_for=None, kind="periodic_report",
+        declared_facts=copy.deepcopy(GOOD_FACTS),
+    )  # fmt: skip
+    # Filed in time and still under review (the state is set directly: the filing date is the past).
+    UsageRequest.objects.filter(pk=report.pk).update(state="under_review")
+    assert auth_ids_daily(today=date(2026, 5, 11))["deadline_notices"] == 0
+    UsageRequest.objects.filter(pk=report.pk).update(state="rejected")
+    assert auth_ids_daily(today=date(2026, 5, 12))["deadline_notices"] == 1
 
 
 @pytest.mark.django_db
@@ -148,3 +180,47 @@ def test_a_withdrawn_delegation_stops_the_agents_id_at_once_and_the_daily_run_su
     assert auth_ids_daily(today=today)["suspended"] == 1
     assert AuthenticationId.objects.get().state == "suspended"
     assert AuditEvent.objects.get(action="auth_id.suspended").data["reason"] == "delegation_ended"
+
+
+@pytest.mark.django_db
+def test_a_new_request_after_expiry_replaces_the_suspended_id(cast_ur: dict[str, Any]) -> None:
+    old = _active_id(cast_ur, date(2026, 6, 10))
+    auth_ids_daily(today=date(2026, 6, 11))
+    assert AuthenticationId.objects.get(pk=old.pk).state == "suspended"
+    again = file_and_approve(cast_ur)
+    new = AuthenticationId.objects.get(usage_request=again)
+    assert new.pk != old.pk and new.state == "awaiting_password"
+    retired = AuthenticationId.objects.get(pk=old.pk)
+    assert retired.state == "revoked" and retired.revocation_reason == "superseded"
+    assert AuditEvent.objects.filter(action="auth_id.superseded", target_id=str(old.pk)).exists()
+    third = usage_request_create(
+        actor=cast_ur["users"]["hr"], institution=cast_ur["company"], acting_for=None, kind="new",
+        declared_facts=copy.deepcopy(GOOD_FACTS),
+    )  # fmt: skip
+    usage_request_transition(actor=cast_ur["users"]["hr"], request_id=third.pk, name="submit")
+    results = {r["code"]: r for r in UsageRequest.objects.get(pk=third.pk).review.results}
+    assert results["REQ-FILER-COOLDOWN-1Y"]["outcome"] == "pass", "a replaced ID starts no cooldown"
+
+
+@pytest.mark.django_db
+def test_a_request_through_a_withdrawn_delegation_cannot_be_approved(cast_ur: dict[str, Any]) -> None:
+    from usage_requests.delegation_services import delegation_withdraw_and_suspend
+
+    users = cast_ur["users"]
+    request = usage_request_create(
+        actor=users["support"], institution=cast_ur["company"], acting_for=cast_ur["support_org"], kind="new",
+        declared_facts=copy.deepcopy(GOOD_FACTS),
+    )  # fmt: skip
+    for who, name in [("support", "submit"), ("reviewer_tokyo", "start_review"),
+                      ("reviewer_tokyo", "recommend_approval")]:  # fmt: skip
+        usage_request_transition(actor=users[who], request_id=request.pk, name=name)
+    delegation = cast_ur["company"].delegations_given.get(agent=cast_ur["support_org"])
+    delegation_withdraw_and_suspend(actor=users["hr"], delegation_id=delegation.pk, reason="契約終了")
+    with translation.override("en"), pytest.raises(ValidationError, match="delegation"):
+        usage_request_transition(actor=users["supervisor_tokyo"], request_id=request.pk, name="approve")
+    assert UsageRequest.objects.get(pk=request.pk).state == "recommended"
+    assert not AuthenticationId.objects.filter(usage_request=request).exists()
+    usage_request_transition(
+        actor=users["supervisor_tokyo"], request_id=request.pk, name="reject", reason="依頼終了"
+    )
+    assert UsageRequest.objects.get(pk=request.pk).state == "rejected"

@@ -14,18 +14,36 @@ def test_the_journey_through_the_pages(client_for: Any, cast_ur: dict[str, Any])
     form = hr.get(reverse("usage_requests:create"))
     assert form.status_code == 200
     choice = form.context["form"].fields["filing_for"].choices[0][0]
-    created = hr.post(
-        reverse("usage_requests:create"),
-        {"kind": "new", "filing_for": choice, "pledge_submitted": "yes", "notifications_filed": "yes",
-         "employment_status_report_required": "no", "has_agent_certificate": "yes",
-         "certificate_valid_until": "2099-03-31"},
-    )  # fmt: skip
-    assert created.status_code == 302
+    created = hr.post(reverse("usage_requests:create"), {"kind": "new", "filing_for": choice})
     request = UsageRequest.objects.get()
+    assert created.status_code == 302 and created["Location"] == reverse(
+        "usage_requests:file", args=[request.pk, "answers"]
+    )
+    answers = hr.post(
+        created["Location"],
+        {"pledge_submitted": "yes", "notifications_filed": "yes", "employment_status_report_required": "no",
+         "has_agent_certificate": "yes", "certificate_valid_until": "2099-03-31"},
+    )  # fmt: skip
+    assert answers["Location"] == reverse("usage_requests:file", args=[request.pk, "registry"])
+    assert UsageRequest.objects.get().declared_facts["institution"]["pledge_submitted"] is True
+    again = hr.get(reverse("usage_requests:file", args=[request.pk, "answers"]))
+    assert again.context["form"].initial["pledge_submitted"] == "yes", "saved answers come back"
+    assert hr.get(answers["Location"]).context["institution"] == cast_ur["company"]
+    documents = hr.get(reverse("usage_requests:file", args=[request.pk, "documents"]))
+    assert next((item.kind.value, present) for item, present in documents.context["expected"]) == (
+        "pledge",
+        False,
+    )
+    check = hr.get(reverse("usage_requests:file", args=[request.pk, "check"]))
+    assert check.context["submit_name"] == "submit" and not check.context["failing"]
+    assert UsageRequest.objects.get().review is None, "the check saves nothing"
     detail = reverse("usage_requests:detail", args=[request.pk])
     page = hr.get(detail)
     assert [b.name for b in page.context["status"].buttons] == ["submit", "withdraw"]
+    assert reverse("usage_requests:file", args=[request.pk, "answers"]) in page.content.decode()
     hr.post(reverse("usage_requests:transition", args=[request.pk, "submit"]))
+    wizard = hr.get(reverse("usage_requests:file", args=[request.pk, "answers"]))
+    assert wizard.status_code == 302 and wizard["Location"] == detail, "a submitted request leaves the wizard"
 
     reviewer = client_for("reviewer_tokyo")
     queue = reviewer.get(reverse("usage_requests:list"), {"f": "unassigned"})

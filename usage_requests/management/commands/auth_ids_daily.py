@@ -6,7 +6,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandParser
 from django.utils import timezone
 
-from usage_requests.id_services import auth_ids_daily
+from usage_requests.id_daily import auth_ids_daily
 
 
 class Command(BaseCommand):

@@ -1,0 +1,186 @@
+"""Review.closed_at: set when a request is decided or withdrawn, cleared when it is
+resubmitted, and the queue's "open" filters, which ask for it, list exactly the open requests."""
+
+from __future__ import annotations
+
+import copy
+import importlib
+from datetime import timedelta
+from types import SimpleNamespace
+from typing import Any
+
+import pytest
+from django.apps import apps
+from django.db import connection
+from django.db.models import Q
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+
+from backoffice.workbench.lists import ListParams, filtered_queryset, ordered
+from reviews.models import Review
+from tests.usage_requests.conftest import GOOD_FACTS
+from usage_requests.lists import FINISHED, USAGE_REQUESTS
+from usage_requests.models import RequestState, UsageRequest
+from usage_requests.services import usage_request_create, usage_request_transition
+
+# The filters as they were written before closed_at, on the request's state alone.
+BY_STATE = {
+    "open": lambda: Q(
+        state__in=[RequestState.SUBMITTED, RequestState.UNDER_REVIEW, RequestState.RECOMMENDED]
+    ),
+    "unassigned": lambda: Q(review__assignee__isnull=True) & ~Q(state__in=FINISHED),
+    "overdue": lambda: Q(review__due_on__lt=timezone.localdate()) & ~Q(state__in=FINISHED),
+    "due_today": lambda: Q(review__due_on=timezone.localdate()) & ~Q(state__in=FINISHED),
+    "due_soon": lambda: (
+        Q(review__due_on__lte=timezone.localdate() + timedelta(days=2)) & ~Q(state__in=FINISHED)
+    ),
+}
+
+# Every way a request can end up, from a fresh draft: (who, transition, reason).
+SUBMIT = ("hr", "submit", "")
+START = ("reviewer_tokyo", "start_review", "")
+RECOMMEND = ("reviewer_tokyo", "recommend_approval", "")
+RETURN = ("reviewer_tokyo", "return_to_filer", "役員の刑罰歴を追記してください。")
+RECOMMEND_NO = ("reviewer_tokyo", "recommend_rejection", "誓約書が未提出です。")
+PATHS: dict[str, list[tuple[str, str, str]]] = {
+    "draft": [],
+    "withdrawn_draft": [("hr", "withdraw", "")],
+    "submitted": [SUBMIT],
+    "under_review": [SUBMIT, START],
+    "returned": [SUBMIT, START, RETURN],
+    "resubmitted": [SUBMIT, START, RETURN, ("hr", "resubmit", "")],
+    "recommended": [SUBMIT, START, RECOMMEND],
+    "sent_back": [SUBMIT, START, RECOMMEND, ("supervisor_tokyo", "send_back", "理由を補足してください。")],
+    "approved": [SUBMIT, START, RECOMMEND, ("supervisor_tokyo", "approve", "")],
+    "rejected": [SUBMIT, START, RECOMMEND_NO, ("supervisor_tokyo", "reject", "不承認とします。")],
+    "withdrawn_submitted": [SUBMIT, ("hr", "withdraw", "")],
+    "withdrawn_under_review": [SUBMIT, START, ("hr", "withdraw", "")],
+}
+CLOSED = {"approved", "rejected", "withdrawn_submitted", "withdrawn_under_review"}
+
+
+def _draft(cast: dict[str, Any]) -> UsageRequest:
+    return usage_request_create(
+        actor=cast["users"]["hr"], institution=cast["company"], acting_for=None, kind="new",
+        declared_facts=copy.deepcopy(GOOD_FACTS),
+    )  # fmt: skip
+
+
+def _go(cast: dict[str, Any], request: UsageRequest, steps: list[tuple[str, str, str]]) -> UsageRequest:
+    for who, name, reason in steps:
+        usage_request_transition(actor=cast["users"][who], request_id=request.pk, name=name, reason=reason)
+    done: UsageRequest = UsageRequest.objects.select_related("review").get(pk=request.pk)
+    return done
+
+
+def _due_then_number(request: UsageRequest) -> tuple[Any, int]:
+    assert request.review is not None
+    return request.review.due_on, request.pk
+
+
+@pytest.fixture
+def every_state(cast_ur: dict[str, Any]) -> dict[str, UsageRequest]:
+    """One request per path above, all for the Tokyo company."""
+    made = {name: _go(cast_ur, _draft(cast_ur), steps) for name, steps in PATHS.items()}
+    assert made["approved"].state == RequestState.APPROVED and made["rejected"].state == RequestState.REJECTED
+    assert made["resubmitted"].state == RequestState.SUBMITTED
+    assert made["sent_back"].state == RequestState.UNDER_REVIEW
+    return made
+
+
+@pytest.mark.django_db
+def test_decisions_and_withdrawals_close_the_review(every_state: dict[str, UsageRequest]) -> None:
+    for name, request in every_state.items():
+        review = request.review
+        if name in {"draft", "withdrawn_draft"}:
+            assert review is None, name  # a review starts on submit: nothing to close
+        elif name in CLOSED:
+            assert review is not None and review.closed_at is not None, name
+            assert abs(review.closed_at - request.updated_at) < timedelta(minutes=1), "closed with the step"
+        else:
+            assert review is not None and review.closed_at is None, name
+    for name in ("approved", "rejected"):
+        review = every_state[name].review
+        assert review is not None and review.closed_at == review.decided_at, "one moment, one save"
+
+
+@pytest.mark.django_db
+def test_a_resubmission_reopens_the_review(cast_ur: dict[str, Any]) -> None:
+    request = _go(cast_ur, _draft(cast_ur), [SUBMIT, START, RETURN])
+    assert request.review is not None and request.review.closed_at is None, "returned is still open"
+    # A review closed by whatever means (an old row, a data fix) opens again on resubmission.
+    Review.objects.filter(pk=request.review.pk).update(closed_at=timezone.now())
+    request = _go(cast_ur, request, [("hr", "resubmit", "")])
+    assert request.state == RequestState.SUBMITTED
+    assert request.review is not None and request.review.closed_at is None
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "who", ["reviewer_tokyo", "supervisor_tokyo", "reviewer_osaka", "auditor", "admin", "hr"]
+)
+@pytest.mark.parametrize("key", sorted(BY_STATE))
+def test_the_open_filters_list_the_same_rows_as_by_state(
+    cast_ur: dict[str, Any], every_state: dict[str, UsageRequest], who: str, key: str
+) -> None:
+    user = cast_ur["users"][who]
+    params = ListParams(filters=(key,), sort="due_on")
+    ours = list(ordered(USAGE_REQUESTS, filtered_queryset(USAGE_REQUESTS, user, params), params))
+    scope = USAGE_REQUESTS.scope(user)
+    theirs = list(ordered(USAGE_REQUESTS, scope.filter(BY_STATE[key]()), params))
+    assert [r.pk for r in ours] == [r.pk for r in theirs]
+    if key == "open" and who in {"reviewer_tokyo", "auditor", "hr"}:
+        expected = {"submitted", "under_review", "resubmitted", "recommended", "sent_back"}
+        assert {r.pk for r in ours} == {every_state[name].pk for name in expected}
+    if key == "unassigned" and who == "hr":
+        assert every_state["draft"].pk not in {r.pk for r in ours}, (
+            "a draft has no review, and is no queue row"
+        )
+
+
+@pytest.mark.django_db
+def test_the_queue_page_open_by_due_date(client_for: Any, every_state: dict[str, UsageRequest]) -> None:
+    reviewer = client_for("reviewer_tokyo")
+    url = reverse("usage_requests:list")
+    reviewer.get(url, {"f": "open", "sort": "due_on"})  # warm the session and caches
+    with CaptureQueriesContext(connection) as queries:
+        page = reviewer.get(url, {"f": "open", "sort": "due_on"})
+    rows = [row[0] for row in page.context["rows"]]
+    assert {r.state for r in rows} == {
+        RequestState.SUBMITTED,
+        RequestState.UNDER_REVIEW,
+        RequestState.RECOMMENDED,
+    }
+    expected = [
+        every_state[n] for n in ("submitted", "under_review", "resubmitted", "recommended", "sent_back")
+    ]
+    assert [r.pk for r in rows] == [r.pk for r in sorted(expected, key=_due_then_number)]
+    # Session, user, OTP device, the page's rows (with institution, review and assignee
+    # joined), the unread notifications; a single page needs no separate count.
+    assert len(queries.captured_queries) == 5, [q["sql"] for q in queries.captured_queries]
+
+
+@pytest.mark.django_db
+def test_the_backfill_closes_decided_and_withdrawn_reviews(every_state: dict[str, UsageRequest]) -> None:
+    migration = importlib.import_module("reviews.migrations.0002_review_closed_at")
+    Review.objects.update(closed_at=None)  # as right after the column was added
+    before = timezone.now()
+    migration.backfill(apps, SimpleNamespace(connection=connection))
+    for name, request in every_state.items():
+        if request.review is None:
+            continue
+        review = Review.objects.get(pk=request.review.pk)
+        if name in {"approved", "rejected"}:
+            assert review.closed_at == review.decided_at, name
+        elif name in CLOSED:
+            assert (
+                review.decided_at is None and review.closed_at is not None and review.closed_at >= before
+            ), name
+        else:
+            assert review.closed_at is None, name
+    closed_at = dict(Review.objects.values_list("pk", "closed_at"))
+    migration.backfill(apps, SimpleNamespace(connection=connection))
+    assert dict(Review.objects.values_list("pk", "closed_at")) == closed_at, (
+        "running it again changes nothing"
+    )
