@@ -3,7 +3,10 @@
 set -euo pipefail
 need=()
 have_pkg() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "install ok installed"; }
-for pkg in postgresql redis-server chromium fonts-ipaexfont poppler-utils gettext; do
+# pcscd, vsmartcard-vpcd and opensc: the real PC/SC path with the virtual My Number Card (issue 5);
+# libpcsclite-dev: pyscard builds from source on Linux.
+for pkg in postgresql redis-server chromium fonts-ipaexfont poppler-utils gettext \
+  pcscd libpcsclite-dev vsmartcard-vpcd pcsc-tools opensc; do
   have_pkg "$pkg" || need+=("$pkg")
 done
 if [ ${#need[@]} -gt 0 ]; then
