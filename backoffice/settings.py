@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "institutions",
     "reviews",
     "usage_requests",
+    "individuals",
 ]
 
 MIDDLEWARE = [
@@ -203,6 +204,15 @@ SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000")
 # R2026's facts come from secondary sources (§13 D1): an administrator can switch it off,
 # and R2022 then stays in force.
 RULESET_R2026_ENABLED = env_bool("RULESET_R2026_ENABLED", True)
+
+# --- My Number Card (JPKI, §13 D6) ---------------------------------------------
+# SHA-256 fingerprints of the J-LIS roots an administrator may load (check them against
+# J-LIS's published list before pinning; jpki.md §2.1). Nothing else is trusted.
+JPKI_PINNED_FINGERPRINTS = env_list("JPKI_PINNED_FINGERPRINTS", [])
+# Production requires a fresh CRL for every verification; without one a signature is refused
+# with "revocation not checked". Off by default only so that a demo runs without CRLs.
+JPKI_REQUIRE_REVOCATION_CHECK = env_bool("JPKI_REQUIRE_REVOCATION_CHECK", False)
+JPKI_NONCE_SECONDS = env_int("JPKI_NONCE_SECONDS", 300)
 
 # --- Workbench --------------------------------------------------------------
 WORKBENCH_PAGE_SIZE = env_int("WORKBENCH_PAGE_SIZE", 50)

@@ -423,4 +423,5 @@ class Delegation(models.Model):
         verbose_name_plural = _("delegations")
 
     def __str__(self) -> str:
-        return f"{self.principal} → {self.agent}"
+        label = f"{self.principal} → {self.agent}"
+        return f"{label} ({_('withdrawn')})" if self.withdrawn_at else label

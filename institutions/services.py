@@ -14,6 +14,7 @@ from django_fsm import can_proceed, has_transition_perm
 
 from backoffice.access.roles import BUREAU_SIDE, Cap, Role
 from backoffice.audit.services import audit_log
+from backoffice.text import reject_my_number
 from institutions.models import Delegation, Institution
 from institutions.rules import Category1Basis, CategoryDecision, CategoryEvidence, category_for
 from institutions.selectors import institution_can_change
@@ -103,6 +104,7 @@ def institution_transition(*, actor: Any, institution_id: int, name: str, reason
     """Run one lifecycle transition (suspend, reinstate, close) with its permission and conditions."""
     if name not in {"suspend", "reinstate", "close"}:
         raise PermissionDenied
+    reject_my_number(reason)
     with transaction.atomic():
         institution = Institution.objects.select_for_update().get(pk=institution_id)
         method = getattr(institution, name)
@@ -223,6 +225,10 @@ def delegation_withdraw(*, actor: Any, delegation_id: int, reason: str) -> Deleg
         raise ValidationError(
             {"reason": _("Write why the delegation is withdrawn; it is kept in the delegation's history.")}
         )
+    try:
+        reject_my_number(reason)
+    except ValidationError as exc:
+        raise ValidationError({"reason": exc}) from exc
     with transaction.atomic():
         delegation = (
             Delegation.objects.select_for_update(of=("self",))

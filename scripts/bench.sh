@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# `make bench`: the eligibility engine, then the institutions list and the review queue on
+# `make bench`: the eligibility engine, JPKI verification, then the institutions list and the review queue on
 # 1,000,000 rows each, on a throwaway PostgreSQL.
 #   scripts/bench.sh [bench/list_views.py options, e.g. --runs 10 --explain]
 # Starts PostgreSQL + Redis (no worker) in var/bench-run, migrates, seeds, measures, and
@@ -21,6 +21,9 @@ export ZAIRYU_VAR_DIR="$RUN/var" EMAIL_FILE_PATH="$RUN/mail" FAST_PASSWORD_HASHE
 $PY manage.py migrate --noinput -v0
 echo "== eligibility engine (one core)"
 $PY -m bench.rules --seconds "${RULES_BENCH_SECONDS:-5}"
+echo
+echo "== JPKI signature verification vs the bare RSA verify (one core)"
+$PY -m bench.jpki_verify --seconds "${JPKI_BENCH_SECONDS:-5}"
 echo
 echo "== lists on 1,000,000 rows: institutions, review queue"
 $PY -m bench.list_views "$@"

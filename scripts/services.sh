@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
 # Throwaway PostgreSQL, Redis and a Celery worker on loopback, for tests and benchmarks.
 #   scripts/services.sh up|down      (RUN, PGPORT, REDIS_PORT may be set by the caller)
+# With START_PCSC=1 (scripts/test_all.sh sets it) also pcscd with a private reader configuration
+# (only the vpcd virtual reader, on VPCD_PORT and VPCD_PORT+1) and the virtual My Number Card in
+# slot 0 ("Virtual PCD 00 00"), which writes its certificates and PINs to $RUN/card.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 RUN=${RUN:-$PWD/var/test-run}
@@ -8,6 +11,9 @@ PGPORT=${PGPORT:-54329}
 REDIS_PORT=${REDIS_PORT:-6390}
 PGBIN=${PGBIN:-/usr/lib/postgresql/15/bin}
 PGROOT=${PGROOT:-/tmp/zairyu-pg-$PGPORT}
+VPCD_PORT=${VPCD_PORT:-35963}
+PCSCD=${PCSCD:-/usr/sbin/pcscd}
+VPCD_DRIVER=${VPCD_DRIVER:-/usr/lib/pcsc/drivers/serial/libifdvpcd.so}
 PG=(runuser -u postgres --)
 [ "$(id -u)" = 0 ] || PG=()
 
@@ -47,10 +53,46 @@ up() {
     echo $! >"$RUN/celery.pid"
     wait_for 60 grep -q ' ready\.' "$RUN/celery.log" || { cat "$RUN/celery.log" >&2; return 1; }
   fi
+  if [ "${START_PCSC:-0}" = 1 ]; then pcsc_up || { pcsc_down; return 1; }; fi
   echo "services up: PostgreSQL 127.0.0.1:$PGPORT, Redis 127.0.0.1:$REDIS_PORT, worker pid $(cat "$RUN/celery.pid" 2>/dev/null || echo none)"
 }
 
+# pcscd's socket is fixed (/run/pcscd/pcscd.comm): one pcscd per machine. A pcscd that this script
+# did not start (the distro's, or another test run's) is never stopped here: the run fails and says
+# how to stop it.
+pcscd_pid() { tr -dc '0-9' </run/pcscd/pcscd.pid 2>/dev/null || true; }  # the file ends in a NUL
+pcscd_ready() { alive "$1" && test -S "$2" && test "$(pcscd_pid)" = "$1"; }
+pcsc_up() {
+  local sock=/run/pcscd/pcscd.comm other
+  other=$(pcscd_pid)
+  if [ -n "$other" ] && alive "$other" && [ "$(ps -o comm= -p "$other" 2>/dev/null)" = pcscd ]; then
+    echo "another pcscd (pid $other) is running; the PC/SC tests need their own. Stop it first" \
+      "(e.g. 'systemctl stop pcscd.socket pcscd.service', or 'kill $other'), or run with START_PCSC=0." >&2
+    return 1
+  fi
+  [ -x "$PCSCD" ] && [ -f "$VPCD_DRIVER" ] \
+    || { echo "pcscd or the vpcd driver is missing: run scripts/install_deps.sh" >&2; return 1; }
+  mkdir -p "$RUN/pcsc/reader.conf.d"
+  printf 'FRIENDLYNAME "Virtual PCD"\nDEVICENAME   /dev/null:%s\nLIBPATH      %s\n' "$VPCD_PORT" "$VPCD_DRIVER" \
+    >"$RUN/pcsc/reader.conf.d/vpcd"
+  "$PCSCD" --foreground --config "$RUN/pcsc/reader.conf.d" >"$RUN/pcsc/pcscd.log" 2>&1 &
+  echo $! >"$RUN/pcscd.pid"
+  wait_for 10 pcscd_ready "$(cat "$RUN/pcscd.pid")" "$sock" || { cat "$RUN/pcsc/pcscd.log" >&2; return 1; }
+  .venv/bin/python -m jpki.testing.vpcd --port "$VPCD_PORT" --export-dir "$RUN/card" \
+    >"$RUN/pcsc/card.log" 2>&1 &
+  echo $! >"$RUN/vcard.pid"
+  # Ready when pyscard sees the card in slot 0 (through pcscd, as the tests will).
+  wait_for 60 .venv/bin/python -c 'import sys; from jpki.transport import reader_states
+sys.exit(not any(r.name == "Virtual PCD 00 00" and r.card_present for r in reader_states()))' \
+    || { cat "$RUN/pcsc/pcscd.log" "$RUN/pcsc/card.log" >&2; return 1; }
+  echo "PC/SC up: pcscd pid $(cat "$RUN/pcscd.pid") (readers from $RUN/pcsc/reader.conf.d)," \
+    "virtual My Number Card pid $(cat "$RUN/vcard.pid") on vpcd port $VPCD_PORT"
+}
+
+pcsc_down() { stop_pid "$RUN/vcard.pid"; stop_pid "$RUN/pcscd.pid"; }
+
 down() {
+  pcsc_down
   stop_pid "$RUN/celery.pid"
   if [ -f "$RUN/redis.pid" ]; then stop_pid "$RUN/redis.pid"; fi
   if [ -d "$PGROOT/data" ]; then pg "$PGBIN/pg_ctl" -D "$PGROOT/data" -m immediate -w stop >/dev/null 2>&1 || true; fi

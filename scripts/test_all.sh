@@ -5,6 +5,8 @@ cd "$(dirname "$0")/.."
 PY=.venv/bin/python
 export RUN=$PWD/var/test-run PGPORT=${PGPORT:-54329} REDIS_PORT=${REDIS_PORT:-6390}
 export FAST_PASSWORD_HASHER=1 DJANGO_ALLOW_ASYNC_UNSAFE=true
+# pcscd + the virtual My Number Card for tests/integration/test_pcsc.py and test_opensc.py.
+export START_PCSC=${START_PCSC:-1} VPCD_PORT=${VPCD_PORT:-35963}
 status=0
 step() { echo; echo "== $*"; }
 

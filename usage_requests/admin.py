@@ -20,6 +20,7 @@ from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from backoffice.audit.services import audit_log
+from backoffice.text import reject_my_number
 from usage_requests.models import UsageRequest
 
 
@@ -91,6 +92,15 @@ class UsageRequestAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
     @admin.display(description=_("assignee"), ordering="review__assignee__username")
     def assignee(self, obj: UsageRequest) -> Any:
         return (obj.review.assignee or "") if obj.review else ""
+
+    def formfield_for_dbfield(
+        self, db_field: models.Field[Any, Any], request: HttpRequest, **kwargs: Any
+    ) -> Any:
+        field = super().formfield_for_dbfield(db_field, request, **kwargs)
+        # Typed text, including the facts' raw JSON: no My Number (§13 D12).
+        if field is not None and db_field.name in {"last_message", "declared_facts"}:
+            field.validators = [*field.validators, reject_my_number]
+        return field
 
     def save_model(self, request: HttpRequest, obj: UsageRequest, form: ModelForm[Any], change: bool) -> None:
         with transaction.atomic():

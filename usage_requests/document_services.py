@@ -17,6 +17,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from backoffice.audit.services import audit_log
+from backoffice.text import reject_my_number
 from reviews.rules import ruleset_for
 from usage_requests.documents import check_pdf, limits_for
 from usage_requests.models import DocumentKind, RequestDocument, RequestState, UsageRequest
@@ -67,6 +68,10 @@ def documents_check(
     for kind, filename, data in documents:
         if kind not in DocumentKind.values:
             raise ValidationError({"kind": _("Choose which document this is.")})
+        try:  # the file's name is kept and shown: it must not carry a My Number either
+            reject_my_number(filename)
+        except ValidationError as exc:
+            raise ValidationError({"file": exc}) from exc
         problem = check_pdf(data, limits=limits, already_uploaded_bytes=total, already_uploaded_files=count)
         if problem is not None:
             text = problem.en if get_language() == "en" else problem.ja

@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from backoffice.access.roles import BUREAU_SIDE
 from backoffice.audit.services import audit_log
 from backoffice.periods import format_both, period_end
+from backoffice.text import reject_my_number
 from usage_requests import auth_ids
 from usage_requests.mail import mail_notify
 from usage_requests.models import AuthenticationId, AuthIdState
@@ -167,6 +168,10 @@ def auth_id_revoke(*, actor: Any, auth_id_pk: int, reason: str, note: str) -> Au
     note = note.strip()
     if not note:
         raise ValidationError({"note": _("Write what happened; it is kept in the ID's history.")})
+    try:
+        reject_my_number(note)
+    except ValidationError as exc:
+        raise ValidationError({"note": exc}) from exc
     with transaction.atomic():
         auth_id = (
             AuthenticationId.objects.select_for_update()

@@ -8,6 +8,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from backoffice.text import reject_my_number
 from usage_requests.forms import DeclaredFactsForm
 from usage_requests.models import Channel, DocumentKind, RequestKind
 
@@ -33,7 +34,7 @@ class PaperRequestForm(DeclaredFactsForm):
     received_on = forms.DateField(label=_("Date of receipt"), widget=forms.DateInput(attrs={"type": "date"}))
     filer = forms.ChoiceField(label=_("Filer (利用申出人)"), required=False)
     filer_name = forms.CharField(
-        label=_("…or a new filer: name"), required=False, max_length=100,
+        label=_("…or a new filer: name"), required=False, max_length=100, validators=[reject_my_number],
         help_text=_("Only when the filer has no account yet; the result and the ID are sent to this person."),
     )  # fmt: skip
     filer_email = forms.EmailField(label=_("…and e-mail address"), required=False)

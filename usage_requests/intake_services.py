@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 
 from backoffice.access.roles import BUREAU_SIDE, Role
 from backoffice.audit.services import audit_log
-from backoffice.text import nfkc
+from backoffice.text import nfkc, reject_my_number
 from institutions.models import Institution, StaffMembership
 from reviews.rules import ruleset_for
 from usage_requests import services
@@ -56,6 +56,10 @@ def paper_filer_register(*, actor: Any, institution: Institution, name: str, ema
     name, email = nfkc(name).strip(), nfkc(email).strip().lower()
     if not name:
         raise ValidationError({"filer_name": _("Write the filer's name as it appears on the request.")})
+    try:
+        reject_my_number(name)
+    except ValidationError as exc:
+        raise ValidationError({"filer_name": exc}) from exc
     if not email:
         raise ValidationError(
             {"filer_email": _("Write the filer's e-mail address: the result is sent there.")}

@@ -1,36 +1,20 @@
 """The e-mails of usage requests and authentication IDs, in the recipient's language.
 
-Every mail has a Japanese and an English template (``templates/mail/usage_requests/<name>.<lang>.txt``).
-The recipient's chosen language comes first and the other follows below a rule, because a
-notice from a government system must be readable by whoever in the company opens it. The
-in-app notice (and the subject) are in the recipient's language, not the sender's."""
+Every mail has a Japanese and an English template (``templates/mail/usage_requests/<name>.<lang>.txt``),
+composed by backoffice.workbench.mail (the recipient's language first, the other below a rule)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
-from django.template.loader import render_to_string
-from django.utils import translation
-from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
+from backoffice.workbench import mail as workbench_mail
+from backoffice.workbench.mail import MailKind, per_language
 from backoffice.workbench.models import Notification
-from backoffice.workbench.services import notification_send
 
-SUBJECT_PREFIX = _("【在留申請オンラインシステム】")
-LANGUAGE_RULE = "\n" + "-" * 70 + "\n\n"
-
-
-@dataclass(frozen=True)
-class MailKind:
-    """One kind of mail: its subject and the one-line in-app notice (``%(name)s`` from the context)."""
-
-    subject: Promise
-    notice: Promise
-
+__all__ = ["MAILS", "absolute", "mail_compose", "mail_notify", "per_language"]
 
 MAILS: dict[str, MailKind] = {
     "received": MailKind(
@@ -99,11 +83,6 @@ MAILS: dict[str, MailKind] = {
 }
 
 
-def _language_of(recipient: Any) -> str:
-    language = getattr(recipient, "preferred_language", "") or settings.LANGUAGE_CODE
-    return language if language in dict(settings.LANGUAGES) else "ja"
-
-
 def mail_compose(
     *,
     name: str,
@@ -111,24 +90,11 @@ def mail_compose(
     context: dict[str, Any],
     by_language: dict[str, dict[str, Any]] | None = None,
 ) -> tuple[str, str, str]:
-    """(subject, body, in-app notice) for ``recipient``; the body carries both languages.
-
-    Lazy strings in ``context`` render in each template's language; ``by_language`` adds
-    values that are built per language (such as rule explanations)."""
-    kind = MAILS[name]
-    first = _language_of(recipient)
-    second = "en" if first == "ja" else "ja"
-    context = {**context, "recipient": recipient, "site_url": settings.SITE_URL}
-    bodies = []
-    for language in (first, second):
-        own = {**context, **(by_language or {}).get(language, {})}
-        with translation.override(language):
-            bodies.append(render_to_string(f"mail/usage_requests/{name}.{language}.txt", own).strip())
-    with translation.override(first):
-        subject = f"{SUBJECT_PREFIX}{kind.subject}"
-        values = {**context, **(by_language or {}).get(first, {})}
-        notice = str(kind.notice) % {key: str(value) for key, value in values.items()}
-    return subject, LANGUAGE_RULE.join(bodies) + "\n", notice
+    """(subject, body in both languages, in-app notice) for ``recipient``."""
+    return workbench_mail.mail_compose(
+        kind=MAILS[name], template=f"mail/usage_requests/{name}.{{language}}.txt", recipient=recipient,
+        context=context, by_language=by_language,
+    )  # fmt: skip
 
 
 def mail_notify(
@@ -141,21 +107,10 @@ def mail_notify(
     by_language: dict[str, dict[str, Any]] | None = None,
 ) -> Notification:
     """The in-app notice and the e-mail (through the outbox, sent after commit)."""
-    subject, body, notice = mail_compose(
-        name=name, recipient=recipient, context={**context, "url": url}, by_language=by_language
-    )
-    return notification_send(
-        recipient=recipient, verb=verb, text=notice, url=url, email_subject=subject, email_body=body
-    )
-
-
-def per_language(build: Callable[[], dict[str, Any]]) -> dict[str, dict[str, Any]]:
-    """``build()`` run once in each language: for values formatted from translated text."""
-    built = {}
-    for language, _name in settings.LANGUAGES:
-        with translation.override(language):
-            built[language] = build()
-    return built
+    return workbench_mail.mail_notify(
+        kind=MAILS[name], template=f"mail/usage_requests/{name}.{{language}}.txt", recipient=recipient, url=url,
+        context=context, verb=verb, by_language=by_language,
+    )  # fmt: skip
 
 
 def absolute(path: str) -> str:

@@ -15,6 +15,7 @@ from django_fsm import ConcurrentTransition, can_proceed, has_transition_perm
 
 from backoffice.audit.services import audit_log
 from backoffice.periods import add_business_days, format_both
+from backoffice.text import reject_my_number
 from backoffice.workbench.models import Activity
 from institutions.models import Institution
 from reviews.decisions import effective_outcome, effective_results
@@ -131,6 +132,7 @@ def usage_request_transition(*, actor: Any, request_id: int, name: str, reason: 
     reason = reason.strip()
     if name in REASON_REQUIRED and not reason:
         raise ValidationError(_("Write the reason; the filer and the record's history keep it."))
+    reject_my_number(reason)
     today = timezone.localdate()
     try:
         with transaction.atomic():
@@ -323,6 +325,10 @@ def review_settle(*, actor: Any, request_id: int, code: str, outcome: str, reaso
         raise ValidationError({"outcome": _("Decide pass or fail.")})
     if not reason:
         raise ValidationError({"reason": _("Write why: the decision is kept with the request.")})
+    try:
+        reject_my_number(reason)
+    except ValidationError as exc:
+        raise ValidationError({"reason": exc}) from exc
     with transaction.atomic():
         request = _locked(request_id)
         review = request.review

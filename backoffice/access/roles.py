@@ -50,6 +50,9 @@ class Cap:
     USAGE_REQUEST_VIEW = "usage_request.view"
     USAGE_REQUEST_FILE = "usage_request.file"
     USAGE_REQUEST_REVIEW = "usage_request.review"
+    # The register of notified lawyers and gyoseishoshi (§13 D5): read it, and maintain it.
+    AGENT_REGISTER_VIEW = "agent_register.view"
+    AGENT_REGISTER_MANAGE = "agent_register.manage"
 
 
 _STAFF_CAPS = frozenset(
@@ -83,6 +86,8 @@ _REVIEWER_CAPS = frozenset(
         Cap.ELIGIBILITY_CHECK,
         Cap.USAGE_REQUEST_VIEW,
         Cap.USAGE_REQUEST_REVIEW,
+        Cap.AGENT_REGISTER_VIEW,
+        Cap.AGENT_REGISTER_MANAGE,
     }
 )
 
@@ -101,6 +106,7 @@ ROLE_CAPABILITIES: dict[str, frozenset[str]] = {
             Cap.AUDIT_VIEW,
             Cap.INSTITUTION_VIEW,
             Cap.USAGE_REQUEST_VIEW,
+            Cap.AGENT_REGISTER_VIEW,
         }
     ),
     # Administrators manage the registry and users; deciding requests is the bureaus' job.

@@ -8,12 +8,14 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from backoffice.access.roles import INDIVIDUALS
+from backoffice.text import reject_my_number
 
 
 class CommentForm(forms.Form):
     body = forms.CharField(
         label=_("Comment"),
         max_length=5000,
+        validators=[reject_my_number],
         widget=forms.Textarea(
             attrs={"rows": 3, "placeholder": _("Write a comment. Mention someone with @username.")}
         ),
@@ -21,10 +23,15 @@ class CommentForm(forms.Form):
 
 
 class ActivityForm(forms.Form):
-    summary = forms.CharField(label=_("To-do"), max_length=200)
+    summary = forms.CharField(label=_("To-do"), max_length=200, validators=[reject_my_number])
     assignee = forms.ModelChoiceField(label=_("Assignee"), queryset=get_user_model().objects.none())
     due_on = forms.DateField(label=_("Due date"), widget=forms.DateInput(attrs={"type": "date"}))
-    note = forms.CharField(label=_("Note"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    note = forms.CharField(
+        label=_("Note"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        validators=[reject_my_number],
+    )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -13,6 +13,7 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from tests.conftest import login_as
+from tests.individuals.factories import register_entry
 
 ROLES = [
     "anonymous",
@@ -158,6 +159,24 @@ TABLE: list[tuple[str, Any, dict[str, int]]] = [
     ("usage_requests:record_paper", (), only({"reviewer_tokyo", "supervisor_tokyo", "reviewer_osaka"})),
     # Only a session opened with an authentication ID has an ID password to change.
     ("usage_requests:change_password", (), expect(404)),
+    # Lawyers and gyoseishoshi register themselves (public); the register is the bureaus'.
+    ("individuals:agent_register", (), expect(200, anonymous=200)),
+    ("individuals:register_list", (), only({*BUREAU_AND_ADMIN, "auditor"})),
+    ("individuals:register_create", (), only(BUREAU_AND_ADMIN)),
+    ("individuals:register_import", (), only(BUREAU_AND_ADMIN)),
+    (  # a Tokyo entry: Osaka's reviewer does not see it
+        "individuals:register_detail",
+        lambda c: [register_entry().pk],
+        only({*BUREAU_AND_ADMIN, "auditor"}, reviewer_osaka=404),
+    ),
+    (
+        "individuals:register_edit",
+        lambda c: [register_entry().pk],
+        only(BUREAU_AND_ADMIN, reviewer_osaka=404),
+    ),
+    ("individuals:card_start", (), expect(200, anonymous=200)),
+    # Individuals registered with the card: anyone else logged in has no registration to show.
+    ("individuals:card_me", (), expect(404)),
     ("admin:index", (), expect(403, admin=200)),
     ("access:login", (), expect(302, anonymous=200)),
     ("access:locked", (), expect(429, anonymous=429)),
@@ -183,6 +202,14 @@ COVERED_ELSEWHERE = {
     "usage_requests:document",
     "usage_requests:document_delete",
     "usage_requests:set_password",  # public, token-guarded: tests/usage_requests/test_auth_id_flow.py
+    # JSON for the card client, or token-guarded pages: tests/individuals/test_card_flows.py
+    "individuals:card_nonce",
+    "individuals:card_identify",
+    "individuals:card_complete",
+    "individuals:card_register",
+    "individuals:card_login",
+    "individuals:card_continue",
+    "individuals:card_relink",
     *(f"institutions:{k}_delete" for k in ENTITY_KEYS),
     *(f"institutions:{k}_detail" for k in ["sentence", "filing", "employee"]),
     *(f"institutions:{k}_edit" for k in ["sentence", "filing", "employee", "membership"]),
