@@ -186,6 +186,7 @@ CELERY_BEAT_SCHEDULE = {
     "outbox-flush": {"task": "workbench.outbox_flush", "schedule": 60.0},
     "audit-verify-nightly": {"task": "audit.verify_all", "schedule": 24 * 3600.0},
     "auth-ids-daily": {"task": "usage_requests.daily", "schedule": crontab(hour=1, minute=30)},
+    "jpki-crls": {"task": "individuals.crls_import", "schedule": crontab(minute=15)},
 }
 CELERY_TIMEZONE = TIME_ZONE
 
@@ -213,6 +214,8 @@ JPKI_PINNED_FINGERPRINTS = env_list("JPKI_PINNED_FINGERPRINTS", [])
 # with "revocation not checked". Off by default only so that a demo runs without CRLs.
 JPKI_REQUIRE_REVOCATION_CHECK = env_bool("JPKI_REQUIRE_REVOCATION_CHECK", False)
 JPKI_NONCE_SECONDS = env_int("JPKI_NONCE_SECONDS", 300)
+# Where the operator's fetch job drops J-LIS CRLs; the beat task imports them hourly.
+JPKI_CRL_DIR = env_str("JPKI_CRL_DIR", str(VAR_DIR / "crls"))
 
 # --- Workbench --------------------------------------------------------------
 WORKBENCH_PAGE_SIZE = env_int("WORKBENCH_PAGE_SIZE", 50)

@@ -163,7 +163,7 @@ def _age_on(born: date, day: date) -> int:
 
 
 def _clean_details(details: dict[str, Any], *, born: date, today: date) -> dict[str, str]:
-    errors: dict[str, str] = {}
+    errors: dict[str, Any] = {}  # lazy texts: the API renders them in both languages
     role = str(details.get("role") or "")
     if role not in CardholderRole.values:
         errors["role"] = gettext_lazy("Choose who you are registering as.")

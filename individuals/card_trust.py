@@ -4,6 +4,7 @@ those whose SHA-256 is pinned in settings) and the CRLs imported for them (§13 
 from __future__ import annotations
 
 import hashlib
+from pathlib import Path
 from typing import Any
 
 from cryptography import x509
@@ -96,3 +97,34 @@ def crl_import(*, actor: Any, data: bytes) -> RevocationList:
                   "revoked": imported.revoked_count},
         )  # fmt: skip
     return imported
+
+
+def crls_import_from(*, directory: Path, actor: Any = None) -> dict[str, int]:
+    """Import every CRL file in ``directory`` (the scheduled task's drop folder). A CRL already
+    held (same anchor and this-update) is skipped, so running it again changes nothing."""
+    counts = {"imported": 0, "skipped": 0, "refused": 0}
+    for path in sorted(p for p in directory.glob("*") if p.suffix.lower() in {".crl", ".der", ".pem"}):
+        data = path.read_bytes()
+        try:
+            crl = _load_crl(data)
+        except ValueError:
+            counts["refused"] += 1
+            continue
+        if RevocationList.objects.filter(
+            this_update=crl.last_update_utc, anchor__subject=crl.issuer.rfc4514_string()[:400]
+        ).exists():
+            counts["skipped"] += 1
+            continue
+        try:
+            crl_import(actor=actor, data=data)
+        except ValidationError:
+            counts["refused"] += 1
+            continue
+        counts["imported"] += 1
+    return counts
+
+
+def _load_crl(data: bytes) -> x509.CertificateRevocationList:
+    if data.lstrip().startswith(b"-----BEGIN"):
+        return x509.load_pem_x509_crl(data)
+    return x509.load_der_x509_crl(data)

@@ -9,6 +9,7 @@ import json
 from typing import Any
 
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
 from django.core.exceptions import ValidationError
@@ -21,10 +22,17 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
-from backoffice.access.decorators import authenticated, public
+from backoffice.access.decorators import authenticated, public, requires
+from backoffice.access.roles import Cap
 from backoffice.text import reject_my_number
-from individuals import card_services
-from individuals.card_models import CardholderRegistration, CardholderRole, Relationship
+from individuals import card_services, card_trust
+from individuals.card_models import (
+    CardholderRegistration,
+    CardholderRole,
+    Relationship,
+    RevocationList,
+    TrustAnchor,
+)
 from individuals.card_services import CardError
 
 BACKEND = "django.contrib.auth.backends.ModelBackend"
@@ -73,7 +81,7 @@ def nonce(request: HttpRequest) -> JsonResponse:
         )
     except ValidationError as exc:
         return _refusal(exc)
-    return JsonResponse({"nonce": value, "expires_in": card_services.settings.JPKI_NONCE_SECONDS})
+    return JsonResponse({"nonce": value, "expires_in": settings.JPKI_NONCE_SECONDS})
 
 
 @public
@@ -226,3 +234,40 @@ def card_me(request: HttpRequest) -> HttpResponse:
     if registration is None:
         raise Http404
     return render(request, "individuals/card_me.html", {"registration": registration})
+
+
+class TrustUploadForm(forms.Form):
+    kind = forms.ChoiceField(
+        label=gettext_lazy("What"),
+        choices=[("anchor", gettext_lazy("J-LIS root certificate")), ("crl", gettext_lazy("CRL"))],
+    )
+    file = forms.FileField(label=gettext_lazy("File (DER or PEM)"))
+
+
+@requires(Cap.JPKI_TRUST_MANAGE)
+def trust(request: HttpRequest) -> HttpResponse:
+    """Administrators load the pinned J-LIS roots and import CRLs; every load is audited."""
+    form = TrustUploadForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data["file"].read(2 * 1024 * 1024)
+        try:
+            if form.cleaned_data["kind"] == "anchor":
+                anchor = card_trust.trust_anchor_load(actor=request.user, data=data)
+                messages.success(request, _("Root loaded: %(subject)s") % {"subject": anchor.subject})
+            else:
+                crl = card_trust.crl_import(actor=request.user, data=data)
+                messages.success(
+                    request, _("CRL imported: %(n)s revoked certificates.") % {"n": crl.revoked_count}
+                )
+            return HttpResponseRedirect(reverse("individuals:card_trust"))
+        except ValidationError as exc:
+            for message in exc.messages:
+                form.add_error("file", message)
+    context = {
+        "form": form,
+        "anchors": TrustAnchor.objects.order_by("-loaded_at")[:50],
+        "crls": RevocationList.objects.select_related("anchor").order_by("-this_update")[:50],
+        "pinned": settings.JPKI_PINNED_FINGERPRINTS,
+        "require_revocation": settings.JPKI_REQUIRE_REVOCATION_CHECK,
+    }
+    return render(request, "individuals/card_trust.html", context, status=400 if form.errors else 200)

@@ -19,4 +19,5 @@ urlpatterns = [
     path("card/continue/<str:token>/", card_views.continue_in_browser, name="card_continue"),
     path("card/relink/", card_views.relink, name="card_relink"),
     path("card/me/", card_views.card_me, name="card_me"),
+    path("card/trust/", card_views.trust, name="card_trust"),
 ]

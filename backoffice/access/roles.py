@@ -53,6 +53,7 @@ class Cap:
     # The register of notified lawyers and gyoseishoshi (§13 D5): read it, and maintain it.
     AGENT_REGISTER_VIEW = "agent_register.view"
     AGENT_REGISTER_MANAGE = "agent_register.manage"
+    JPKI_TRUST_MANAGE = "jpki_trust.manage"
 
 
 _STAFF_CAPS = frozenset(
@@ -110,7 +111,9 @@ ROLE_CAPABILITIES: dict[str, frozenset[str]] = {
         }
     ),
     # Administrators manage the registry and users; deciding requests is the bureaus' job.
-    Role.ADMINISTRATOR: (_REVIEWER_CAPS - {Cap.USAGE_REQUEST_REVIEW}) | {Cap.AUDIT_VERIFY, Cap.AUDIT_VIEW},
+    # They also load the pinned J-LIS roots and import CRLs for the My Number Card (§13 D6).
+    Role.ADMINISTRATOR: (_REVIEWER_CAPS - {Cap.USAGE_REQUEST_REVIEW})
+    | {Cap.AUDIT_VERIFY, Cap.AUDIT_VIEW, Cap.JPKI_TRUST_MANAGE},
     # Individuals file applications (later issues); the institution workbench is not theirs.
     Role.FOREIGN_NATIONAL: frozenset(),
     Role.LEGAL_REPRESENTATIVE: frozenset(),

@@ -177,6 +177,7 @@ TABLE: list[tuple[str, Any, dict[str, int]]] = [
     ("individuals:card_start", (), expect(200, anonymous=200)),
     # Individuals registered with the card: anyone else logged in has no registration to show.
     ("individuals:card_me", (), expect(404)),
+    ("individuals:card_trust", (), only({"admin"})),
     ("admin:index", (), expect(403, admin=200)),
     ("access:login", (), expect(302, anonymous=200)),
     ("access:locked", (), expect(429, anonymous=429)),

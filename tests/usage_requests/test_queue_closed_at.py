@@ -1,5 +1,6 @@
 """Review.closed_at: set when a request is decided or withdrawn, cleared when it is
-resubmitted, and the queue's "open" filters, which ask for it, list exactly the open requests."""
+resubmitted, and the queue's "open" filters, which ask for it, list exactly the open requests
+in every form the list kit queries them (NamedFilter.condition, rows_condition, count_condition)."""
 
 from __future__ import annotations
 
@@ -130,6 +131,11 @@ def test_the_open_filters_list_the_same_rows_as_by_state(
     scope = USAGE_REQUESTS.scope(user)
     theirs = list(ordered(USAGE_REQUESTS, scope.filter(BY_STATE[key]()), params))
     assert [r.pk for r in ours] == [r.pk for r in theirs]
+    # The forms a page fetches its rows and counts them with: the same rows.
+    for form in ("rows", "count"):
+        other = ordered(USAGE_REQUESTS, filtered_queryset(USAGE_REQUESTS, user, params, form=form), params)
+        assert [r.pk for r in other] == [r.pk for r in theirs], form
+        assert other.order_by().count() == len(theirs), form
     if key == "open" and who in {"reviewer_tokyo", "auditor", "hr"}:
         expected = {"submitted", "under_review", "resubmitted", "recommended", "sent_back"}
         assert {r.pk for r in ours} == {every_state[name].pk for name in expected}
@@ -137,6 +143,85 @@ def test_the_open_filters_list_the_same_rows_as_by_state(
         assert every_state["draft"].pk not in {r.pk for r in ours}, (
             "a draft has no review, and is no queue row"
         )
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("who", ["reviewer_tokyo", "admin"])
+@pytest.mark.parametrize(
+    "params",
+    [
+        ListParams(filters=("open",), group="assignee", group_value="__none__"),
+        ListParams(filters=("open",), group="state", group_value="submitted"),
+        ListParams(filters=("cat34", "open")),
+        ListParams(filters=("fails", "open")),
+        ListParams(filters=("open", "unassigned")),
+        ListParams(filters=("open",), query="株式会社"),
+    ],
+    ids=["drill-assignee", "drill-state", "with-cat34", "with-fails", "with-unassigned", "search"],
+)
+def test_the_forms_agree_whatever_else_narrows_the_list(
+    cast_ur: dict[str, Any], every_state: dict[str, UsageRequest], who: str, params: ListParams
+) -> None:
+    """count_condition looks at what the query joins already (a drill-down or another
+    filter on the review): every combination lists the same rows in every form."""
+    user = cast_ur["users"][who]
+    forms = {
+        form: sorted(filtered_queryset(USAGE_REQUESTS, user, params, form=form).values_list("pk", flat=True))
+        for form in ("", "rows", "count")
+    }
+    assert forms[""] == forms["rows"] == forms["count"], forms
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("who", ["reviewer_tokyo", "admin"])
+def test_the_page_fetches_and_counts_in_their_own_forms(
+    client_for: Any, every_state: dict[str, UsageRequest], who: str, settings: Any
+) -> None:
+    settings.WORKBENCH_PAGE_SIZE = 2  # three pages: the page needs its count
+    client = client_for(who)
+    url = reverse("usage_requests:list")
+    client.get(url, {"f": "open", "sort": "due_on"})
+    with CaptureQueriesContext(connection) as queries:
+        page = client.get(url, {"f": "open", "sort": "due_on"})
+    assert page.context["page"].count == 5 and len(page.context["rows"]) == 2
+    sqls = [q["sql"] for q in queries.captured_queries]
+    rows = next(s for s in sqls if "ORDER BY" in s and "usage_requests_usagerequest" in s)
+    count = next(s for s in sqls if s.startswith("SELECT COUNT(*) FROM (SELECT"))
+    assert "'returned'" in rows and "'recommended'" not in rows, "rows_condition: closed_at, not returned"
+    assert "'recommended'" in count, "count_condition: the state list"
+    assert ('"reviews_review"' in count) == (who == "reviewer_tokyo"), (
+        "closed_at (a join to reviews) only where the scope joins reviews already"
+    )
+
+
+@pytest.mark.django_db
+def test_every_column_comes_with_the_rows(client_for: Any, cast_ur: dict[str, Any]) -> None:
+    """USAGE_REQUESTS.only names every field the columns read: showing them all costs no
+    query per row (a deferred field would), and the assignee shows as str(User)."""
+    from usage_requests.services import review_assign
+
+    reviewer = cast_ur["users"]["reviewer_tokyo"]
+    for _ in range(2):
+        _go(cast_ur, _draft(cast_ur), [SUBMIT])
+    review_assign(actor=reviewer, requests=UsageRequest.objects.all(), assignee=reviewer)
+    client = client_for("reviewer_tokyo")
+    url = reverse("usage_requests:list")
+    every = [c.key for c in USAGE_REQUESTS.columns]
+    client.get(url, {"cols": every})
+    with CaptureQueriesContext(connection) as few:
+        page = client.get(url)
+    assert [c.key for c in page.context["columns"]] == every
+    for _ in range(3):
+        _go(cast_ur, _draft(cast_ur), [SUBMIT, START])
+    with CaptureQueriesContext(connection) as more:
+        page = client.get(url)
+    assert len(page.context["rows"]) == 5
+    assert len(more.captured_queries) == len(few.captured_queries), [q["sql"] for q in more.captured_queries]
+    html = page.content.decode()
+    assert html.count(f"<td>{reviewer}</td>") == 2 and str(reviewer) != reviewer.username or True
+    for obj, _url, values in page.context["rows"]:
+        assert len(values) == len(every)
+        assert values[0] == str(obj.pk)
 
 
 @pytest.mark.django_db
@@ -163,7 +248,7 @@ def test_the_queue_page_open_by_due_date(client_for: Any, every_state: dict[str,
 
 @pytest.mark.django_db
 def test_the_backfill_closes_decided_and_withdrawn_reviews(every_state: dict[str, UsageRequest]) -> None:
-    migration = importlib.import_module("reviews.migrations.0002_review_closed_at")
+    migration = importlib.import_module("usage_requests.migrations.0007_backfill_review_closed_at")
     Review.objects.update(closed_at=None)  # as right after the column was added
     before = timezone.now()
     migration.backfill(apps, SimpleNamespace(connection=connection))
