@@ -515,7 +515,9 @@ def run_institutions(
 
 
 def queue_same_rows(user: User, case: queue.Case, scope: tuple[str, str, list[Any]]) -> bool:
-    """The workbench's rows (or groups and counts) are the bare SQL's, in the same order."""
+    """The workbench's rows (or groups and counts) are the bare SQL's, in the same order,
+    and the forms it fetches and counts a page with (NamedFilter.rows_condition and
+    count_condition) select as many rows as the filters' own conditions, capped or not."""
     size = settings.WORKBENCH_PAGE_SIZE
     params = ListParams(filters=case.filters, sort=case.sort, group=case.group, page=case.page or 1)
     qs = filtered_queryset(USAGE_REQUESTS, user, params)
@@ -528,8 +530,11 @@ def queue_same_rows(user: User, case: queue.Case, scope: tuple[str, str, list[An
         assert group is not None
         return [(g.value, g.count) for g in group_rows(USAGE_REQUESTS, qs, group)] == theirs
     offset = (case.page - 1) * size
-    ours = list(ordered(USAGE_REQUESTS, qs, params).values_list("pk", flat=True)[offset : offset + size])
-    return ours == theirs
+    rows = filtered_queryset(USAGE_REQUESTS, user, params, form="rows")
+    ours = list(ordered(USAGE_REQUESTS, rows, params).values_list("pk", flat=True)[offset : offset + size])
+    counted = filtered_queryset(USAGE_REQUESTS, user, params, form="count")
+    same_count = counted.order_by().count() == qs.order_by().count() == rows.order_by().count()
+    return ours == theirs and same_count
 
 
 ROW_LINK = re.compile(r'href="/usage-requests/\d+/"')
@@ -600,6 +605,13 @@ def run_queue(
         f"{tokyo_rows.filter(institution__category__in=[3, 4]).count():,}; page {queue.PAGE_DEEP:,} "
         f"starts at row {(queue.PAGE_DEEP - 1) * size + 1:,}"
     )
+    with connection.cursor() as cursor:
+        # The queue's "open" filters rely on it: a review is open exactly while its request is.
+        cursor.execute(
+            "SELECT count(*) FROM usage_requests_usagerequest u JOIN reviews_review r ON r.id = u.review_id "
+            "WHERE (r.closed_at IS NULL) <> (u.state IN ('submitted', 'under_review', 'returned', 'recommended'))"
+        )
+        say(f"reviews whose closed_at disagrees with their request's state: {cursor.fetchone()[0]:,}")
     users = [("administrator", admin_user), ("reviewer Tokyo", reviewer)]
     results: list[Result] = []
     for scope, user in users:

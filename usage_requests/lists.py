@@ -5,16 +5,25 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from django.db.models import Q
-from django.urls import reverse
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from import_export import fields, resources
 
 from backoffice.access.roles import Cap
-from backoffice.workbench.lists import BulkAction, Column, GroupBy, LinkAction, ListSpec, NamedFilter
+from backoffice.workbench.lists import (
+    BulkAction,
+    Column,
+    GroupBy,
+    LinkAction,
+    ListSpec,
+    NamedFilter,
+    joins,
+    record_url,
+)
 from reviews.decisions import sla_state
+from reviews.models import Review
 from usage_requests import selectors
 from usage_requests.models import Channel, RequestKind, RequestState, UsageRequest
 
@@ -26,6 +35,8 @@ SLA_LABELS = {
     "done": _("Done"),
 }
 FINISHED = (RequestState.APPROVED, RequestState.REJECTED, RequestState.WITHDRAWN, RequestState.DRAFT)
+# The queue's "open": with the bureau, not back with the filer.
+OPEN = (RequestState.SUBMITTED, RequestState.UNDER_REVIEW, RequestState.RECOMMENDED)
 
 
 class UsageRequestResource(resources.ModelResource):
@@ -79,12 +90,65 @@ def _review_open(*states: str) -> Q:
     return Q(review__isnull=False, review__closed_at__isnull=True) & on_state
 
 
+def _open_count(qs: QuerySet[Any]) -> Q:
+    """The "open" filter in the form its rows are counted with (``count_condition``).
+
+    Where the query joins reviews anyway (a bureau's scope, a drill-down by assignee), as
+    ``_review_open``: PostgreSQL hashes the bureau's open reviews from their partial index
+    and joins ``usage_request_open_idx`` (~10 ms for Tokyo's 10,001 on a million requests),
+    where the state list alone would probe a review for every open request of every
+    bureau. Where it does not (administrators, auditors), the state list alone: it counts
+    from ``usage_request_open_idx`` without touching reviews (~1 ms, against ~15 ms with
+    the join ``closed_at`` brings). The same rows: an open review's request is in an
+    open state and vice versa.
+    """
+    if joins(qs, Review):
+        return _review_open(*OPEN)
+    return Q(state__in=OPEN)
+
+
+def _review_open_rows(*, returned: bool) -> Q:
+    """The rows of ``_review_open`` in the form a page fetches them with
+    (``NamedFilter.rows_condition``): an open review, and for the "open" filter
+    (``returned=False``) not back with the filer.
+
+    The same rows: an open review's request is submitted, under review, returned or
+    recommended, and vice versa (tests/usage_requests/test_queue_closed_at.py). But
+    PostgreSQL estimates these right: it takes ``closed_at IS NULL`` and a condition on
+    the state as independent, and the state lists match the same ~5 % of the requests as
+    closed_at, so it expected 20 times fewer rows than there are and planned parallel
+    workers or a sort of every match (on a million requests, Tokyo's first page "open" by
+    due date: ~25 ms against ~5 ms; "unassigned" by due date: ~80 ms against ~4 ms).
+    Counting keeps ``_review_open``: its state list proves the predicate of
+    ``usage_request_open_idx``.
+    """
+    rows = Q(review__isnull=False, review__closed_at__isnull=True)
+    return rows if returned else rows & ~Q(state=RequestState.RETURNED)
+
+
+# What the SLA filters ask of an open review, besides being open.
+def _unassigned() -> Q:
+    return Q(review__assignee__isnull=True)
+
+
+def _overdue() -> Q:
+    return Q(review__due_on__lt=_today())
+
+
+def _due_today() -> Q:
+    return Q(review__due_on=_today())
+
+
+def _due_soon() -> Q:
+    return Q(review__due_on__lte=_today() + timedelta(days=2))
+
+
 USAGE_REQUESTS = ListSpec(
     key="usage_requests",
     title=_("Usage requests"),
     model=UsageRequest,
     scope=lambda user: selectors.usage_request_list_visible_to(user=user),
-    row_url=lambda obj: reverse("usage_requests:detail", args=[obj.pk]),
+    row_url=record_url("usage_requests:detail"),
     columns=[
         Column("number", _("No."), path="id", render=str),
         Column("institution", _("Institution"), path="institution__name"),
@@ -124,16 +188,34 @@ USAGE_REQUESTS = ListSpec(
         NamedFilter(
             "open",
             _("Open"),
-            lambda: _review_open(RequestState.SUBMITTED, RequestState.UNDER_REVIEW, RequestState.RECOMMENDED),
+            lambda: _review_open(*OPEN),
+            rows_condition=lambda: _review_open_rows(returned=False),
+            count_condition=_open_count,
         ),
         NamedFilter("to_decide", _("Awaiting a supervisor"), lambda: Q(state=RequestState.RECOMMENDED)),
-        NamedFilter("unassigned", _("Unassigned"), lambda: _review_open() & Q(review__assignee__isnull=True)),
-        NamedFilter("overdue", _("Overdue"), lambda: _review_open() & Q(review__due_on__lt=_today())),
-        NamedFilter("due_today", _("Due today"), lambda: _review_open() & Q(review__due_on=_today())),
+        NamedFilter(
+            "unassigned",
+            _("Unassigned"),
+            lambda: _review_open() & _unassigned(),
+            rows_condition=lambda: _review_open_rows(returned=True) & _unassigned(),
+        ),
+        NamedFilter(
+            "overdue",
+            _("Overdue"),
+            lambda: _review_open() & _overdue(),
+            rows_condition=lambda: _review_open_rows(returned=True) & _overdue(),
+        ),
+        NamedFilter(
+            "due_today",
+            _("Due today"),
+            lambda: _review_open() & _due_today(),
+            rows_condition=lambda: _review_open_rows(returned=True) & _due_today(),
+        ),
         NamedFilter(
             "due_soon",
             _("Due within 2 days"),
-            lambda: _review_open() & Q(review__due_on__lte=_today() + timedelta(days=2)),
+            lambda: _review_open() & _due_soon(),
+            rows_condition=lambda: _review_open_rows(returned=True) & _due_soon(),
         ),
         NamedFilter("fails", _("Rules fail"), lambda: Q(review__outcome="fail")),
         NamedFilter("needs_review", _("Needs review"), lambda: Q(review__outcome="needs_review")),
@@ -151,6 +233,23 @@ USAGE_REQUESTS = ListSpec(
     ],
     default_sort="-number",
     select_related=["institution", "review__assignee"],
+    # What the columns, the SLA, the link and str() read; the review's rule results and
+    # the declared facts (JSON), the institution's address etc. stay in the database.
+    # The assignee shows as str(User): display name, else full name, else username.
+    only=[
+        "kind",
+        "channel",
+        "state",
+        "submitted_on",
+        "institution__name",
+        "institution__category",
+        "review__due_on",
+        "review__outcome",
+        "review__assignee__display_name",
+        "review__assignee__first_name",
+        "review__assignee__last_name",
+        "review__assignee__username",
+    ],
     bulk_actions=[BulkAction("assign_me", _("Assign to me"), Cap.USAGE_REQUEST_REVIEW, _assign_to_me)],
     export_resource=UsageRequestResource,
     create_url_name="usage_requests:create",

@@ -25,6 +25,8 @@ from backoffice.workbench.lists import (
     group_rows,
     ordered,
     page_of,
+    page_rows,
+    rows_html,
     sort_key,
 )
 from backoffice.workbench.models import Activity, ExportJob, Notification
@@ -81,29 +83,32 @@ def list_page(request: HttpRequest, spec: ListSpec, *, template: str = "workbenc
             file_format=export_format,
         )
         return HttpResponseRedirect(reverse("workbench:export_detail", args=[job.pk]))
-    qs = filtered_queryset(spec, user, params)
     group = spec.group_by(params.group)
     groups = None
     page = None
     if group is not None and params.group_value is None:
-        groups = group_rows(spec, qs, group)
+        groups = group_rows(spec, filtered_queryset(spec, user, params), group)
     else:
-        rows_qs = ordered(spec, qs, params)
+        # The rows in the form that walks the sort order best, the count in the one that
+        # counts best (NamedFilter.rows_condition, count_condition): the same rows.
+        rows_qs = ordered(spec, filtered_queryset(spec, user, params, form="rows"), params)
         if spec.select_related:
             rows_qs = rows_qs.select_related(*spec.select_related)
+        if spec.only:
+            rows_qs = rows_qs.only(*spec.only)
         page = page_of(
             rows_qs,
             number=params.page,
             size=settings.WORKBENCH_PAGE_SIZE,
             count_cap=settings.WORKBENCH_COUNT_CAP,
+            count_qs=filtered_queryset(spec, user, params, form="count"),
         )
     chosen = _chosen_columns(request, spec)
     columns = [c for c in spec.columns if c.key in chosen]
     current_sort, _order = sort_key(spec, params.sort)
     base_query = {k: v for k, v in params.as_dict().items() if v not in (None, "", [])}
-    rows = []
-    if page is not None:
-        rows = [(obj, spec.row_url(obj), [c.value(obj) for c in columns]) for obj in page.rows]
+    rows = page_rows(spec, columns, page.rows) if page is not None else []
+    bulk_actions = [a for a in spec.bulk_actions if user.can(a.capability)]  # type: ignore[union-attr]
     context: dict[str, Any] = {
         "spec": spec,
         "params": params,
@@ -111,6 +116,7 @@ def list_page(request: HttpRequest, spec: ListSpec, *, template: str = "workbenc
         "all_columns": spec.columns,
         "chosen": chosen,
         "rows": rows,
+        "rows_html": rows_html(rows, select_label=_("Select") if bulk_actions else None),
         "page": page,
         "groups": groups,
         "group": group,
@@ -120,7 +126,7 @@ def list_page(request: HttpRequest, spec: ListSpec, *, template: str = "workbenc
             key: urlencode({k: v for k, v in base_query.items() if k != key}, doseq=True)
             for key in ("q", "f", "group", "gv", "sort")
         },
-        "bulk_actions": [a for a in spec.bulk_actions if user.can(a.capability)],  # type: ignore[union-attr]
+        "bulk_actions": bulk_actions,
         "can_export": user.can(Cap.EXPORT) and spec.export_resource is not None,  # type: ignore[union-attr]
         "can_create": bool(spec.create_url_name) and user.can(spec.create_capability),  # type: ignore[union-attr]
         "link_actions": [a for a in spec.link_actions if user.can(a.capability)],  # type: ignore[union-attr]

@@ -1,14 +1,35 @@
 from __future__ import annotations
 
+import re
+from datetime import date
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
 from django.db import connection
+from django.db.models import Q
+from django.template import Context, Engine
 from django.test.utils import CaptureQueriesContext, override_settings
 from django.urls import reverse
+from django.utils import translation
+from django.utils.formats import date_format
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
 
 from backoffice.accounts.models import Prefecture
-from backoffice.workbench.lists import ListParams, filtered_queryset, ordered, page_of
+from backoffice.workbench.lists import (
+    Column,
+    ListParams,
+    ListSpec,
+    NamedFilter,
+    filtered_queryset,
+    joins,
+    ordered,
+    page_of,
+    page_rows,
+    record_url,
+    rows_html,
+)
 from institutions.lists import INSTITUTIONS
 from institutions.models import Institution
 from tests.factories import InstitutionFactory
@@ -128,3 +149,126 @@ def test_deep_pages_use_ids_first_and_keep_the_order(cast: dict[str, Any]) -> No
         lists.DEFERRED_JOIN_FROM = original
     assert [row.pk for row in page.rows] == expected
     assert "IN (" in queries.captured_queries[1]["sql"]
+
+
+# --- reading and rendering a page's cells once per page ------------------------------------
+
+
+def _legacy_value(column: Column, obj: Any) -> Any:
+    """How a cell's value was read per cell before Column.reader (get_FOO_display per cell)."""
+    if column.render is not None:
+        return column.render(obj)
+    current: Any = obj
+    parts = column.orm_path.split("__")
+    for i, part in enumerate(parts):
+        if current is None:
+            return ""
+        display = getattr(current, f"get_{part}_display", None)
+        if i == len(parts) - 1 and callable(display):
+            return display()
+        current = getattr(current, part)
+    if current is None:
+        return ""
+    if hasattr(current, "isoformat") and not hasattr(current, "hour"):
+        return date_format(current, "Y-m-d")
+    if isinstance(current, bool):
+        return _("Yes") if current else _("No")
+    return current
+
+
+LEGACY_CELLS = (
+    '{% for obj, url, values in rows %}<tr>{% if select %}<td><input type="checkbox" name="sel" '
+    'value="{{ obj.pk }}" aria-label="{{ select }} {{ obj }}"></td>{% endif %}{% for v in values %}'
+    '<td>{% if forloop.first %}<a href="{{ url }}">{{ v }}</a>{% else %}{{ v }}{% endif %}</td>'
+    "{% endfor %}</tr>{% endfor %}"
+)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("language", ["ja", "en"])
+def test_cells_read_and_render_as_the_template_did(cast: dict[str, Any], language: str) -> None:
+    InstitutionFactory(
+        name="<b>&株式会社</b>", online_approved_on=date(2025, 4, 1), statutory_report_filed=False
+    )
+    spec = ListSpec(
+        key="t",
+        title="t",
+        model=Institution,
+        scope=lambda user: Institution.objects.all(),
+        row_url=record_url("institutions:detail"),
+        columns=[
+            *INSTITUTIONS.columns,
+            Column("filed", "filed", path="statutory_report_filed"),  # a boolean
+            Column("approved", "approved", path="online_approved_on"),  # a date, or None
+            Column("prefecture_name", "p", path="prefecture__name_en"),  # through a relation
+            Column("name_display", "n", path="name", render=lambda o: format_html("<i>{}</i>", o.name)),
+        ],
+    )
+    objects = list(Institution.objects.select_related("prefecture__bureau").order_by("pk"))
+    with translation.override(language):
+        rows = page_rows(spec, spec.columns, objects)
+        legacy = [
+            (o, reverse("institutions:detail", args=[o.pk]), [_legacy_value(c, o) for c in spec.columns])
+            for o in objects
+        ]
+        assert [(r.obj, r.url, [str(v) for v in r.values]) for r in rows] == [
+            (o, url, [str(v) for v in values]) for o, url, values in legacy
+        ]
+        for select in (None, "選択"):
+            ours = re.sub(r"\s+", " ", str(rows_html(rows, select_label=select)))
+            theirs = (
+                Engine.get_default()
+                .from_string(LEGACY_CELLS)
+                .render(Context({"rows": legacy, "select": select}))
+            )
+            assert ours.replace("> <", "><").replace("<tr> ", "<tr>") == theirs
+    assert "&lt;b&gt;&amp;株式会社&lt;/b&gt;" in ours and "<i>" in ours
+
+
+def test_record_url_is_reverse() -> None:
+    url = record_url("institutions:detail")
+    for pk in (1, 42, 10**12):
+        assert url(SimpleNamespace(pk=pk)) == reverse("institutions:detail", args=[pk])
+
+
+@pytest.mark.django_db
+def test_a_filter_fetches_and_counts_in_its_own_forms(cast: dict[str, Any], settings: Any) -> None:
+    """rows_condition for the page's rows, count_condition(qs) for its count, condition
+    for the rest; the kit hands count_condition the queryset it narrows."""
+    InstitutionFactory.create_batch(4)
+    seen: list[bool] = []
+
+    def count_form(qs: Any) -> Q:
+        seen.append(joins(qs, Prefecture))
+        return Q(category__in=[3, 4], corporate_number__isnull=False)
+
+    spec = ListSpec(
+        key="t",
+        title="t",
+        model=Institution,
+        scope=lambda user: Institution.objects.all(),
+        row_url=record_url("institutions:detail"),
+        columns=INSTITUTIONS.columns,
+        filters=[
+            NamedFilter(
+                "cat34",
+                "cat34",
+                lambda: Q(category__in=[3, 4]),
+                rows_condition=lambda: Q(category__gte=3),
+                count_condition=count_form,
+            )
+        ],
+        group_bys=INSTITUTIONS.group_bys,
+    )
+    admin = cast["users"]["admin"]
+    plain = filtered_queryset(spec, admin, ListParams(filters=("cat34",)))
+    rows = filtered_queryset(spec, admin, ListParams(filters=("cat34",)), form="rows")
+    counted = filtered_queryset(
+        spec, admin, ListParams(filters=("cat34",), group="bureau", group_value="1"), form="count"
+    )
+    assert '"category" IN (3, 4)' in str(plain.query) and '"category" >= 3' in str(rows.query)
+    assert '"corporate_number" IS NOT NULL' in str(counted.query)
+    assert seen == [True], "the drill-down by bureau joined prefectures before the filter"
+    assert not joins(Institution.objects.all(), Prefecture)
+    page = page_of(rows.order_by("pk"), number=1, size=2, count_cap=100, count_qs=plain)
+    assert page.has_next and page.count == plain.count()

@@ -201,6 +201,8 @@ def test_every_column_comes_with_the_rows(client_for: Any, cast_ur: dict[str, An
     from usage_requests.services import review_assign
 
     reviewer = cast_ur["users"]["reviewer_tokyo"]
+    reviewer.display_name = "審査 <太郎>"  # shown (escaped) rather than the username
+    reviewer.save(update_fields=["display_name"])
     for _ in range(2):
         _go(cast_ur, _draft(cast_ur), [SUBMIT])
     review_assign(actor=reviewer, requests=UsageRequest.objects.all(), assignee=reviewer)
@@ -217,11 +219,12 @@ def test_every_column_comes_with_the_rows(client_for: Any, cast_ur: dict[str, An
         page = client.get(url)
     assert len(page.context["rows"]) == 5
     assert len(more.captured_queries) == len(few.captured_queries), [q["sql"] for q in more.captured_queries]
-    html = page.content.decode()
-    assert html.count(f"<td>{reviewer}</td>") == 2 and str(reviewer) != reviewer.username or True
+    assignee = every.index("assignee")
+    shown = [str(values[assignee]) for _obj, _url, values in page.context["rows"]]
+    assert shown.count("審査 <太郎>") >= 2
+    assert "<td>審査 &lt;太郎&gt;</td>" in page.content.decode()
     for obj, _url, values in page.context["rows"]:
-        assert len(values) == len(every)
-        assert values[0] == str(obj.pk)
+        assert len(values) == len(every) and values[0] == str(obj)
 
 
 @pytest.mark.django_db
