@@ -109,7 +109,7 @@ def load_certificate(data: bytes | x509.Certificate) -> x509.Certificate:
         if raw.lstrip().startswith(b"-----BEGIN"):
             return x509.load_pem_x509_certificate(raw)
         return x509.load_der_x509_certificate(raw)
-    except ValueError as exc:
+    except (ValueError, x509.InvalidVersion) as exc:  # a flipped version byte is not a ValueError
         raise MalformedCertificateError(f"not an X.509 certificate: {exc}", field="der") from exc
 
 

@@ -436,6 +436,7 @@ def _require_aware(at: datetime) -> None:
 
 
 _identity_lock = threading.Lock()
+_VALIDATION_LOCK = threading.Lock()
 _der_hash_by_identity: dict[int, tuple[x509.Certificate, bytes]] = {}
 
 
@@ -544,14 +545,23 @@ def _validate_chain(
         return await validator.async_validate_usage(key_usage=_KEY_USAGE[purpose])  # type: ignore[no-untyped-call]
 
     try:
-        try:
-            path = _run(lambda: validate(crl))
-        except InsufficientRevinfoError:
-            if crl is None:
-                raise
-            # A current, anchor-signed CRL that the validator could not apply: report "not checked".
-            crl = None
-            path = _run(lambda: validate(None))
+        # asn1crypto parses lazily and pyhanko-certvalidator shares the anchors' parsed objects, so
+        # two threads validating at once can trip over each other (seen as a spurious "malformed"
+        # under load). Cold validation is rare (the chain is cached), so one at a time is cheap.
+        with _VALIDATION_LOCK:
+            try:
+                path = _run(lambda: validate(crl))
+            except InsufficientRevinfoError:
+                if crl is None:
+                    raise
+                # A current, anchor-signed CRL that the validator could not apply: "not checked".
+                crl = None
+                path = _run(lambda: validate(None))
+            links = [
+                (link["tbs_certificate"]["validity"]["not_before"].native,
+                 link["tbs_certificate"]["validity"]["not_after"].native, link.subject.human_friendly)
+                for link in path
+            ]  # fmt: skip
     except RevokedError as exc:
         return fail("revoked", str(exc))
     except ExpiredError as exc:
@@ -574,9 +584,7 @@ def _validate_chain(
     # an anchor as a key, not a certificate); we do, so an expired J-LIS root fails here.
     valid_from = cert.not_valid_before_utc
     valid_until = cert.not_valid_after_utc
-    for link in path:
-        link_from = link["tbs_certificate"]["validity"]["not_before"].native
-        link_until = link["tbs_certificate"]["validity"]["not_after"].native
+    for link_from, link_until, link_name in links:
         if not link_from <= at <= link_until:
             reason: Reason = "expired" if at > link_until else "not_yet_valid"
             ja, en = _day(link_until if reason == "expired" else link_from)
@@ -585,7 +593,7 @@ def _validate_chain(
                 purpose,
                 cert=cert,
                 fingerprint=fingerprint,
-                detail=f"trust anchor {link.subject.human_friendly} is outside its validity at {at.isoformat()}",
+                detail=f"trust anchor {link_name} is outside its validity at {at.isoformat()}",
                 messages=(
                     (
                         f"発行元（J-LIS）のルート証明書の有効期限が切れています（{ja}まで）。",

@@ -1,9 +1,9 @@
 """The list view of the workbench: search, named filters, group-by with counts, sorting,
 a column chooser, capped counting, selection with bulk actions, and export.
 
-An app describes a list with a ``ListSpec``; ``filtered_queryset`` turns request
-parameters into a queryset, and is shared by the page and the export worker so that
-an export contains exactly what the user was looking at.
+An app describes a list with a ``ListSpec``; ``filtered_queryset`` (``narrowed_queryset``
+then ``with_filters``) turns request parameters into a queryset, and is shared by the page
+and the export worker so that an export contains exactly what the user was looking at.
 """
 
 from __future__ import annotations
@@ -313,9 +313,14 @@ def filtered_queryset(spec: ListSpec, user: Any, params: ListParams, *, form: st
     """Scope, search, group drill-down and named filters; no ordering or slicing.
 
     ``form``: "rows" for the queryset a page's rows are fetched from, "count" for the one
-    they are counted from, with each filter's ``rows_condition`` or ``count_condition``
-    where it has one (NamedFilter); the same rows whatever the form.
+    they are counted from (``with_filters``); the same rows whatever the form.
     """
+    return with_filters(spec, narrowed_queryset(spec, user, params), params, form=form)
+
+
+def narrowed_queryset(spec: ListSpec, user: Any, params: ListParams) -> QuerySet[Any]:
+    """Scope, search and group drill-down: what every form of the named filters narrows.
+    (A scope may run a query of its own, e.g. a bureau's prefectures: once per page.)"""
     qs = spec.scope(user)
     if params.query and spec.search_fields:
         qs = _search(spec, qs, params.query)
@@ -325,6 +330,12 @@ def filtered_queryset(spec: ListSpec, user: Any, params: ListParams, *, form: st
             qs = qs.filter(**{f"{group.path}__isnull": True})
         else:
             qs = qs.filter(**{group.path: params.group_value})
+    return qs
+
+
+def with_filters(spec: ListSpec, qs: QuerySet[Any], params: ListParams, *, form: str = "") -> QuerySet[Any]:
+    """``qs`` with the named filters of ``params``, each in its ``form`` if it has one
+    (NamedFilter: "rows" → ``rows_condition``, "count" → ``count_condition``)."""
     known = {f.key: f for f in spec.filters}
     for key in params.filters:
         named = known.get(key)

@@ -21,13 +21,14 @@ from backoffice.workbench.forms import ActivityForm, CommentForm
 from backoffice.workbench.lists import (
     ListParams,
     ListSpec,
-    filtered_queryset,
     group_rows,
+    narrowed_queryset,
     ordered,
     page_of,
     page_rows,
     rows_html,
     sort_key,
+    with_filters,
 )
 from backoffice.workbench.models import Activity, ExportJob, Notification
 from backoffice.workbench.registry import RECORD_KINDS
@@ -83,15 +84,16 @@ def list_page(request: HttpRequest, spec: ListSpec, *, template: str = "workbenc
             file_format=export_format,
         )
         return HttpResponseRedirect(reverse("workbench:export_detail", args=[job.pk]))
+    narrowed = narrowed_queryset(spec, user, params)
     group = spec.group_by(params.group)
     groups = None
     page = None
     if group is not None and params.group_value is None:
-        groups = group_rows(spec, filtered_queryset(spec, user, params), group)
+        groups = group_rows(spec, with_filters(spec, narrowed, params), group)
     else:
         # The rows in the form that walks the sort order best, the count in the one that
         # counts best (NamedFilter.rows_condition, count_condition): the same rows.
-        rows_qs = ordered(spec, filtered_queryset(spec, user, params, form="rows"), params)
+        rows_qs = ordered(spec, with_filters(spec, narrowed, params, form="rows"), params)
         if spec.select_related:
             rows_qs = rows_qs.select_related(*spec.select_related)
         if spec.only:
@@ -101,7 +103,7 @@ def list_page(request: HttpRequest, spec: ListSpec, *, template: str = "workbenc
             number=params.page,
             size=settings.WORKBENCH_PAGE_SIZE,
             count_cap=settings.WORKBENCH_COUNT_CAP,
-            count_qs=filtered_queryset(spec, user, params, form="count"),
+            count_qs=with_filters(spec, narrowed, params, form="count"),
         )
     chosen = _chosen_columns(request, spec)
     columns = [c for c in spec.columns if c.key in chosen]

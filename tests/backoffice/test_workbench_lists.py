@@ -272,3 +272,24 @@ def test_a_filter_fetches_and_counts_in_its_own_forms(cast: dict[str, Any], sett
     assert not joins(Institution.objects.all(), Prefecture)
     page = page_of(rows.order_by("pk"), number=1, size=2, count_cap=100, count_qs=plain)
     assert page.has_next and page.count == plain.count()
+
+
+@pytest.mark.django_db
+@override_settings(WORKBENCH_PAGE_SIZE=2)
+def test_a_page_asks_for_its_scope_once(
+    client_for: Any, cast: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A bureau's scope runs a query of its own (its prefectures): the page's rows and its
+    count share it, so a page needing a count costs no extra query."""
+    InstitutionFactory.create_batch(4)
+    calls: list[Any] = []
+    scope = INSTITUTIONS.scope
+
+    def counted(user: Any) -> Any:
+        calls.append(user)
+        return scope(user)
+
+    monkeypatch.setattr(INSTITUTIONS, "scope", counted)
+    page = client_for("reviewer_tokyo").get(reverse("institutions:list"), {"f": "cat34"})
+    assert page.context["page"].has_next and page.context["page"].count > 2
+    assert len(calls) == 1
