@@ -31,6 +31,15 @@ class IndividualsConfig(AppConfig):
                 _("Individual users"),
             )
         )
+        register_menu(
+            MenuEntry(
+                _("My Number Card: trust anchors and CRLs"),
+                "individuals:card_trust",
+                Cap.JPKI_TRUST_MANAGE,
+                310,
+                _("Individual users"),
+            )
+        )
         register_record_kind(
             RecordKind(
                 model=AgentRegisterEntry,
