@@ -12,6 +12,9 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from individuals.card_models import CardNonce, NoncePurpose
+from jpki.client import signed_message
+
+__all__ = ["CardError", "nonce_consume", "nonce_issue", "sha256_hex", "signed_message"]
 
 
 class CardError(ValidationError):
@@ -28,12 +31,7 @@ class CardError(ValidationError):
         return {"code": self.code_name, "message_ja": self.message_ja, "message_en": self.message_en}
 
 
-def signed_message(purpose: str, nonce: str) -> bytes:
-    """What the card signs (the same function as the client's; a test keeps them equal)."""
-    return f"zairyu:{purpose}:{nonce}".encode("ascii")
-
-
-def _hash(text: str) -> str:
+def sha256_hex(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
@@ -49,16 +47,16 @@ def nonce_issue(*, session_key: str, purpose: str, now: datetime | None = None) 
     now = now or timezone.now()
     nonce = secrets.token_urlsafe(32)
     CardNonce.objects.create(
-        value_hash=_hash(nonce), purpose=purpose, session_key=session_key,
+        value_hash=sha256_hex(nonce), purpose=purpose, session_key=session_key,
         expires_at=now + timedelta(seconds=settings.JPKI_NONCE_SECONDS),
     )  # fmt: skip
     return nonce
 
 
-def _consume_nonce(*, session_key: str, purpose: str, nonce: str, now: datetime) -> CardNonce:
+def nonce_consume(*, session_key: str, purpose: str, nonce: str, now: datetime) -> CardNonce:
     """Lock and spend the nonce; call inside the transaction of the step that uses it."""
     found: CardNonce | None = (
-        CardNonce.objects.select_for_update().filter(value_hash=_hash(nonce or "")).first()
+        CardNonce.objects.select_for_update().filter(value_hash=sha256_hex(nonce or "")).first()
     )
     if found is None or found.session_key != session_key or found.purpose != purpose:
         raise CardError(

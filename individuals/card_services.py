@@ -40,10 +40,10 @@ from individuals.card_models import (
     CardNonce,
     NoncePurpose,
 )
-from individuals.card_nonces import CardError, _consume_nonce, _hash, nonce_issue, signed_message  # noqa: F401
+from individuals.card_nonces import CardError, nonce_consume, sha256_hex, signed_message
 from individuals.card_trust import trust_stores
 from individuals.mail import mail_notify
-from individuals.services import _free_code
+from individuals.services import free_auth_code
 from jpki.verify import VerificationResult
 from jpki.verify import verify_signature as jpki_verify_signature
 
@@ -101,7 +101,7 @@ def _not_after(result: VerificationResult) -> datetime:
 
 
 def _identity_key(name: str, date_of_birth: date) -> str:
-    return _hash(f"{' '.join(nfkc(name).upper().split())}|{date_of_birth.isoformat()}")
+    return sha256_hex(f"{' '.join(nfkc(name).upper().split())}|{date_of_birth.isoformat()}")
 
 
 @dataclass(frozen=True)
@@ -127,7 +127,7 @@ def cardholder_identify(
         _decode(auth_certificate, "auth_certificate"),
     )
     with transaction.atomic():
-        spent = _consume_nonce(session_key=session_key, purpose=NoncePurpose.REGISTER, nonce=nonce, now=now)
+        spent = nonce_consume(session_key=session_key, purpose=NoncePurpose.REGISTER, nonce=nonce, now=now)
         message = signed_message(NoncePurpose.REGISTER, nonce)
         signed = _verified(certificate=signature_cert, signature=_decode(signature, "signature"), data=message,
                            purpose="signature", at=now)  # fmt: skip
@@ -143,7 +143,7 @@ def cardholder_identify(
             "auth_fp": hashlib.sha256(auth_cert).hexdigest(), "not_after": not_after.isoformat(),
             "revocation": signed.revocation,
         }  # fmt: skip
-        spent.follow_up_hash = _hash(token)
+        spent.follow_up_hash = sha256_hex(token)
         spent.save(update_fields=["verified_identity", "follow_up_hash"])
     return VerifiedIdentity(info.name, info.date_of_birth, str(info.sex), info.address, token)
 
@@ -152,7 +152,7 @@ def pending_identity(*, session_key: str, token: str, now: datetime | None = Non
     """The verified identity waiting for its details form (same session, 5 minutes, once)."""
     now = now or timezone.now()
     found: CardNonce | None = CardNonce.objects.filter(
-        follow_up_hash=_hash(token or ""), session_key=session_key, purpose=NoncePurpose.REGISTER,
+        follow_up_hash=sha256_hex(token or ""), session_key=session_key, purpose=NoncePurpose.REGISTER,
         follow_up_used_at__isnull=True, expires_at__gt=now - timedelta(seconds=settings.JPKI_NONCE_SECONDS),
     ).first()  # fmt: skip
     return found
@@ -251,7 +251,7 @@ def _issue(
 ) -> CardholderRegistration:
     user_model = get_user_model()
     for _attempt in range(8):
-        code = _free_code()
+        code = free_auth_code()
         try:
             with transaction.atomic():
                 user = user_model(
@@ -315,7 +315,7 @@ def cardholder_login(
     now = now or timezone.now()
     auth_cert = _decode(certificate, "certificate")
     with transaction.atomic():
-        spent = _consume_nonce(session_key=session_key, purpose=NoncePurpose.LOGIN, nonce=nonce, now=now)
+        spent = nonce_consume(session_key=session_key, purpose=NoncePurpose.LOGIN, nonce=nonce, now=now)
         _verified(certificate=auth_cert, signature=_decode(signature, "signature"),
                   data=signed_message(NoncePurpose.LOGIN, nonce), purpose="authentication", at=now)  # fmt: skip
         registration = _registration_for(authentication_id)
@@ -334,7 +334,7 @@ def cardholder_login(
                 status=403,
             )  # fmt: skip
         token = secrets.token_urlsafe(32)
-        spent.follow_up_hash = _hash(token)
+        spent.follow_up_hash = sha256_hex(token)
         spent.verified_identity = {"registration": registration.pk}
         spent.save(update_fields=["follow_up_hash", "verified_identity"])
         audit_log(actor=registration.user, action="cardholder.logged_in", target=registration, institution_id=None,
@@ -349,7 +349,9 @@ def browser_login_redeem(*, token: str, now: datetime | None = None) -> Cardhold
         found = (
             CardNonce.objects.select_for_update()
             .filter(
-                follow_up_hash=_hash(token or ""), purpose=NoncePurpose.LOGIN, follow_up_used_at__isnull=True
+                follow_up_hash=sha256_hex(token or ""),
+                purpose=NoncePurpose.LOGIN,
+                follow_up_used_at__isnull=True,
             )
             .first()
         )
@@ -377,7 +379,7 @@ def cardholder_relink(
         _decode(auth_certificate, "auth_certificate"),
     )
     with transaction.atomic():
-        _consume_nonce(session_key=session_key, purpose=NoncePurpose.RELINK, nonce=nonce, now=now)
+        nonce_consume(session_key=session_key, purpose=NoncePurpose.RELINK, nonce=nonce, now=now)
         message = signed_message(NoncePurpose.RELINK, nonce)
         signed = _verified(certificate=signature_cert, signature=_decode(signature, "signature"), data=message,
                            purpose="signature", at=now)  # fmt: skip

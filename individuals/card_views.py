@@ -25,7 +25,7 @@ from django.views.decorators.http import require_POST
 from backoffice.access.decorators import authenticated, public, requires
 from backoffice.access.roles import Cap
 from backoffice.text import reject_my_number
-from individuals import card_services, card_trust
+from individuals import card_nonces, card_services, card_trust
 from individuals.card_models import (
     CardholderRegistration,
     CardholderRole,
@@ -76,7 +76,7 @@ def _refusal(exc: ValidationError) -> JsonResponse:
 @require_POST
 def nonce(request: HttpRequest) -> JsonResponse:
     try:
-        value = card_services.nonce_issue(
+        value = card_nonces.nonce_issue(
             session_key=_session_key(request), purpose=str(_body(request).get("purpose"))
         )
     except ValidationError as exc:

@@ -604,7 +604,7 @@ def no_match_message() -> str:
     )
 
 
-def _free_code() -> str:
+def free_auth_code() -> str:
     user_model = get_user_model()
     for _attempt in range(8):
         code = auth_ids.generate()
@@ -703,7 +703,7 @@ def _issue(
 ) -> AgentRegistration:
     user_model = get_user_model()
     for _attempt in range(8):
-        code = _free_code()
+        code = free_auth_code()
         try:
             with transaction.atomic():
                 user = user_model.objects.create_user(

@@ -22,7 +22,7 @@ from django.utils import timezone
 
 from backoffice.audit.models import AuditEvent
 from backoffice.workbench.models import OutboxMessage
-from individuals import card_services, card_trust
+from individuals import card_nonces, card_trust
 from individuals.card_models import CardholderRegistration, CardNonce
 from jpki import client as card_client
 from jpki.card import CertKind, JpkiCard, KeyKind, PinKind
@@ -110,7 +110,7 @@ def test_the_client_registers_and_the_id_logs_in(trusted: TestPki) -> None:
 def test_the_browser_form_completes_a_registration(trusted: TestPki) -> None:
     keys = trusted.issue_card(replace(demo_person(), name="山田 花子", date_of_birth=date(1985, 2, 3), sex=2))
     web = Client()
-    nonce = card_services.nonce_issue(session_key=_session(web), purpose="register")
+    nonce = card_nonces.nonce_issue(session_key=_session(web), purpose="register")
     body = _signed_both(keys, "register", nonce)
     identity = web.post(reverse("individuals:card_identify"), json.dumps({"nonce": nonce, **body}),
                         content_type="application/json").json()  # fmt: skip
@@ -184,7 +184,7 @@ def test_every_bad_signature_is_refused_with_its_reason(trusted: TestPki, case: 
     }.get(case, lambda: trusted.issue_card(person))()  # fmt: skip
     web = Client()
     purpose = "login" if case == "login_nonce" else "register"
-    nonce = card_services.nonce_issue(session_key=_session(web), purpose=purpose)
+    nonce = card_nonces.nonce_issue(session_key=_session(web), purpose=purpose)
     body = {"nonce": nonce, **_signed_both(keys, "register", nonce)}
     if case == "tampered":
         body["signature"] = base64.b64encode(b"\0" + base64.b64decode(body["signature"])[1:]).decode()
@@ -279,5 +279,6 @@ def test_the_client_refuses_the_last_try_unless_confirmed(trusted: TestPki) -> N
     assert card.tries_left(PinKind.SIGNATURE) == 1, "nothing was sent to the card"
 
 
-def test_client_and_server_sign_the_same_message() -> None:
-    assert card_client.signed_message("login", "abc") == card_services.signed_message("login", "abc")
+def test_the_signed_message_binds_purpose_and_nonce() -> None:
+    assert card_nonces.signed_message("login", "abc") == b"zairyu:login:abc"
+    assert card_nonces.signed_message("login", "abc") != card_nonces.signed_message("register", "abc")
