@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "reviews",
     "usage_requests",
     "individuals",
+    "applications",
 ]
 
 MIDDLEWARE = [
@@ -106,8 +107,9 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    "backoffice.access.backends.PasswordBackend",
     "usage_requests.backends.AuthenticationIdBackend",
+    "applications.backends.CardholderFallbackBackend",
 ]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -187,6 +189,8 @@ CELERY_BEAT_SCHEDULE = {
     "audit-verify-nightly": {"task": "audit.verify_all", "schedule": 24 * 3600.0},
     "auth-ids-daily": {"task": "usage_requests.daily", "schedule": crontab(hour=1, minute=30)},
     "jpki-crls": {"task": "individuals.crls_import", "schedule": crontab(minute=15)},
+    # §7.3: receipt numbers reach filers the day after filing at about 02:10 (CELERY_TIMEZONE is Japan time).
+    "application-receipts": {"task": "applications.receipts_assign", "schedule": crontab(hour=2, minute=10)},
 }
 CELERY_TIMEZONE = TIME_ZONE
 

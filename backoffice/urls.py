@@ -12,6 +12,7 @@ urlpatterns = [
     path("reviews/", include("reviews.urls")),
     path("usage-requests/", include("usage_requests.urls")),
     path("individuals/", include("individuals.urls")),
+    path("applications/", include("applications.urls")),
     path("i18n/setlang/", public(set_language), name="set_language"),
     path("admin/", admin.site.urls),
 ]

@@ -12,7 +12,7 @@ from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import render
 from django.urls import reverse
@@ -25,7 +25,7 @@ from django.views.decorators.http import require_POST
 from backoffice.access.decorators import authenticated, public, requires
 from backoffice.access.roles import Cap
 from backoffice.text import reject_my_number
-from individuals import card_nonces, card_services, card_trust
+from individuals import card_nonces, card_password, card_services, card_trust
 from individuals.card_models import (
     CardholderRegistration,
     CardholderRole,
@@ -33,9 +33,10 @@ from individuals.card_models import (
     RevocationList,
     TrustAnchor,
 )
+from individuals.card_password import FALLBACK_SESSION_FLAG
 from individuals.card_services import CardError
 
-BACKEND = "django.contrib.auth.backends.ModelBackend"
+BACKEND = "backoffice.access.backends.PasswordBackend"
 
 
 def _session_key(request: HttpRequest) -> str:
@@ -233,7 +234,37 @@ def card_me(request: HttpRequest) -> HttpResponse:
     registration = CardholderRegistration.objects.filter(user=request.user).first()
     if registration is None:
         raise Http404
-    return render(request, "individuals/card_me.html", {"registration": registration})
+    form = CardPasswordForm(request.POST or None)
+    card_session = not request.session.get(FALLBACK_SESSION_FLAG)
+    if request.method == "POST" and form.is_valid():
+        try:
+            card_password.cardholder_password_set(
+                user=request.user, password=form.cleaned_data["password"], confirm=form.cleaned_data["confirm"],
+                card_session=card_session,
+            )  # fmt: skip
+        except ValidationError as exc:
+            for message in exc.messages:
+                form.add_error("password", message)
+        except PermissionDenied:
+            form.add_error(None, _("Log in with the card to change the password."))
+        else:
+            messages.success(
+                request, _("Password set. Use it only while your card's certificate has expired.")
+            )
+            return HttpResponseRedirect(reverse("individuals:card_me"))
+    return render(
+        request, "individuals/card_me.html",
+        {"registration": registration, "password_form": form if card_session else None,
+         "fallback": not card_session, "has_password": request.user.has_usable_password()},
+        status=400 if form.errors else 200,
+    )  # fmt: skip
+
+
+class CardPasswordForm(forms.Form):
+    password = forms.CharField(label=gettext_lazy("New password"), widget=forms.PasswordInput, max_length=128)
+    confirm = forms.CharField(
+        label=gettext_lazy("The same again"), widget=forms.PasswordInput, max_length=128
+    )
 
 
 class TrustUploadForm(forms.Form):

@@ -94,6 +94,16 @@ class Review(models.Model):
                 condition=models.Q(closed_at__isnull=True),
                 name="review_open_assignee_idx",
             ),
+            # A bureau's open reviews in id order: the capped count of its queue ("open",
+            # COUNT over LIMIT 10,001) merge-joins them with the open requests' review ids
+            # (usage_request_open_review_idx) and stops at the cap, where the indexes above
+            # (ordered by due date or assignee first) make PostgreSQL hash every open review
+            # of the bureau first: ~5 ms against ~13 ms for Tokyo on a million requests.
+            models.Index(
+                fields=["bureau", "id"],
+                condition=models.Q(closed_at__isnull=True),
+                name="review_open_bureau_id_idx",
+            ),
         ]
         verbose_name = _("review")
         verbose_name_plural = _("reviews")

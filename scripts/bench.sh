@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # `make bench`: the eligibility engine, JPKI verification, then the institutions list and the review queue on
-# 1,000,000 rows each, on a throwaway PostgreSQL.
+# 1,000,000 rows each, then the bulk input (一括) of 10,000 applications, on a throwaway PostgreSQL.
 #   scripts/bench.sh [bench/list_views.py options, e.g. --runs 10 --explain]
 # Starts PostgreSQL + Redis (no worker) in var/bench-run, migrates, seeds, measures, and
 # stops the services on any exit. Figures are printed, never asserted.
@@ -27,3 +27,6 @@ $PY -m bench.jpki_verify --seconds "${JPKI_BENCH_SECONDS:-5}"
 echo
 echo "== lists on 1,000,000 rows: institutions, review queue"
 $PY -m bench.list_views "$@"
+echo
+echo "== bulk import"
+$PY -m bench.bulk_import --rows "${BULK_BENCH_ROWS:-10000}"

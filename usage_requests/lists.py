@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
@@ -19,6 +20,7 @@ from backoffice.workbench.lists import (
     LinkAction,
     ListSpec,
     NamedFilter,
+    PerPage,
     joins,
     record_url,
 )
@@ -53,12 +55,25 @@ class UsageRequestResource(resources.ModelResource):
         export_order = fields
 
 
-def _sla(obj: UsageRequest) -> Any:
-    review = obj.review
-    state = sla_state(
-        due_on=review.due_on if review else None, today=timezone.localdate(), finished=obj.state in FINISHED
-    )
-    return SLA_LABELS[state]
+def _sla_for_page() -> Callable[[UsageRequest], Any]:
+    """The SLA column for one page's rows: today's date and the labels (in the active
+    language) looked up once, not per row."""
+    today = timezone.localdate()
+    labels = {key: str(label) for key, label in SLA_LABELS.items()}
+
+    def sla(obj: UsageRequest) -> Any:
+        review = obj.review
+        return labels[
+            sla_state(due_on=review.due_on if review else None, today=today, finished=obj.state in FINISHED)
+        ]
+
+    return sla
+
+
+def _outcome_for_page() -> Callable[[UsageRequest], Any]:
+    """The outcome column for one page's rows: the labels in the active language, once."""
+    labels = {key: str(label) for key, label in OUTCOME_LABELS.items()}
+    return lambda o: labels.get(r.outcome, "") if (r := o.review) else ""
 
 
 def _assign_to_me(user: Any, rows: Any) -> str:
@@ -94,13 +109,15 @@ def _open_count(qs: QuerySet[Any]) -> Q:
     """The "open" filter in the form its rows are counted with (``count_condition``).
 
     Where the query joins reviews anyway (a bureau's scope, a drill-down by assignee), as
-    ``_review_open``: PostgreSQL hashes the bureau's open reviews from their partial index
-    and joins ``usage_request_open_idx`` (~10 ms for Tokyo's 10,001 on a million requests),
-    where the state list alone would probe a review for every open request of every
-    bureau. Where it does not (administrators, auditors), the state list alone: it counts
-    from ``usage_request_open_idx`` without touching reviews (~1 ms, against ~15 ms with
-    the join ``closed_at`` brings). The same rows: an open review's request is in an
-    open state and vice versa.
+    ``_review_open``: PostgreSQL merge-joins the bureau's open reviews in id order
+    (``review_open_bureau_id_idx``) with the open requests' review ids
+    (``usage_request_open_review_idx``, whose predicate is this state list) and stops at
+    the cap (~5 ms for Tokyo's 10,001 on a million requests, against ~13 ms hashing the
+    bureau's open reviews), where the state list alone would probe a review for every
+    open request of every bureau. Where it does not (administrators, auditors), the state
+    list alone: it counts from the requests' indexes without touching reviews (~1 ms,
+    against ~15 ms with the join ``closed_at`` brings). The same rows: an open review's
+    request is in an open state and vice versa.
     """
     if joins(qs, Review):
         return _review_open(*OPEN)
@@ -159,20 +176,17 @@ USAGE_REQUESTS = ListSpec(
             "due_on",
             _("Review due"),
             path="review__due_on",
-            render=lambda o: o.review.due_on.isoformat() if o.review else "",
+            render=lambda o: r.due_on.isoformat() if (r := o.review) else "",
+            ids_first=True,  # hundreds of open reviews fall due each day (page_of)
         ),
-        Column("sla", _("SLA"), sortable=False, render=_sla),
-        Column(
-            "outcome",
-            _("Outcome"),
-            path="review__outcome",
-            render=lambda o: OUTCOME_LABELS.get(o.review.outcome, "") if o.review else "",
-        ),
+        Column("sla", _("SLA"), sortable=False, render=PerPage(_sla_for_page)),
+        Column("outcome", _("Outcome"), path="review__outcome", render=PerPage(_outcome_for_page)),
         Column(
             "assignee",
             _("Assignee"),
             path="review__assignee__username",
-            render=lambda o: (o.review.assignee or "") if o.review else "",
+            # str(User), as the cell would show the user: text is the cheapest to render.
+            render=lambda o: str(r.assignee or "") if (r := o.review) else "",
         ),
         Column("channel", _("Channel"), default=False),
         Column("category", _("Category"), path="institution__category", default=False),

@@ -19,7 +19,8 @@ SESSION_KEY = "zairyu_auth_id"
 class AuthIdSessionMiddleware:
     """A session opened with an authentication ID ends as soon as the ID is revoked,
     suspended or expired, and reaches nothing but the password page once the ID's password
-    has expired: checked on every request, one indexed lookup."""
+    has expired: checked on every request, one indexed lookup (the ID with its holder and
+    its request; and for an ID held through a delegation, whether that still holds)."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
@@ -28,7 +29,8 @@ class AuthIdSessionMiddleware:
         pk = request.session.get(SESSION_KEY) if hasattr(request, "session") else None
         if pk is not None:
             today = timezone.localdate()
-            auth_id = AuthenticationId.objects.select_related("holder").filter(pk=pk).first()
+            # With its request: whether the ID still holds reads its acting_for (delegation).
+            auth_id = AuthenticationId.objects.select_related("holder", "usage_request").filter(pk=pk).first()
             if auth_id is None or not auth_id_is_live(auth_id, today=today):
                 logout(request)
                 messages.error(

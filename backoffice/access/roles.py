@@ -54,6 +54,10 @@ class Cap:
     AGENT_REGISTER_VIEW = "agent_register.view"
     AGENT_REGISTER_MANAGE = "agent_register.manage"
     JPKI_TRUST_MANAGE = "jpki_trust.manage"
+    # Residence applications: see (scoped), file (filers), examine (the bureau with jurisdiction).
+    APPLICATION_VIEW = "application.view"
+    APPLICATION_FILE = "application.file"
+    APPLICATION_EXAMINE = "application.examine"
 
 
 _STAFF_CAPS = frozenset(
@@ -69,6 +73,8 @@ _STAFF_CAPS = frozenset(
         Cap.ELIGIBILITY_CHECK,
         Cap.USAGE_REQUEST_VIEW,
         Cap.USAGE_REQUEST_FILE,
+        Cap.APPLICATION_VIEW,
+        Cap.APPLICATION_FILE,
     }
 )
 _REVIEWER_CAPS = frozenset(
@@ -89,8 +95,12 @@ _REVIEWER_CAPS = frozenset(
         Cap.USAGE_REQUEST_REVIEW,
         Cap.AGENT_REGISTER_VIEW,
         Cap.AGENT_REGISTER_MANAGE,
+        Cap.APPLICATION_VIEW,
+        Cap.APPLICATION_EXAMINE,
     }
 )
+
+_INDIVIDUAL_CAPS = frozenset({Cap.APPLICATION_VIEW, Cap.APPLICATION_FILE})
 
 ROLE_CAPABILITIES: dict[str, frozenset[str]] = {
     Role.INSTITUTION_STAFF: _STAFF_CAPS,
@@ -108,18 +118,19 @@ ROLE_CAPABILITIES: dict[str, frozenset[str]] = {
             Cap.INSTITUTION_VIEW,
             Cap.USAGE_REQUEST_VIEW,
             Cap.AGENT_REGISTER_VIEW,
+            Cap.APPLICATION_VIEW,
         }
     ),
     # Administrators manage the registry and users; deciding requests is the bureaus' job.
     # They also load the pinned J-LIS roots and import CRLs for the My Number Card (§13 D6).
-    Role.ADMINISTRATOR: (_REVIEWER_CAPS - {Cap.USAGE_REQUEST_REVIEW})
+    Role.ADMINISTRATOR: (_REVIEWER_CAPS - {Cap.USAGE_REQUEST_REVIEW, Cap.APPLICATION_EXAMINE})
     | {Cap.AUDIT_VERIFY, Cap.AUDIT_VIEW, Cap.JPKI_TRUST_MANAGE},
-    # Individuals file applications (later issues); the institution workbench is not theirs.
-    Role.FOREIGN_NATIONAL: frozenset(),
-    Role.LEGAL_REPRESENTATIVE: frozenset(),
-    Role.RELATIVE: frozenset(),
-    Role.LAWYER: frozenset(),
-    Role.GYOSEISHOSHI: frozenset(),
+    # Individuals file and follow their own applications; the institution workbench is not theirs.
+    Role.FOREIGN_NATIONAL: _INDIVIDUAL_CAPS,
+    Role.LEGAL_REPRESENTATIVE: _INDIVIDUAL_CAPS,
+    Role.RELATIVE: _INDIVIDUAL_CAPS,
+    Role.LAWYER: _INDIVIDUAL_CAPS,
+    Role.GYOSEISHOSHI: _INDIVIDUAL_CAPS,
 }
 
 

@@ -12,6 +12,7 @@ import pytest
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
+from tests.applications.bulk_support import bulk_import_of
 from tests.conftest import login_as
 from tests.individuals.factories import register_entry
 
@@ -74,6 +75,8 @@ EDITORS = {
     "admin",
 }
 BUREAU_AND_ADMIN = {"reviewer_tokyo", "supervisor_tokyo", "reviewer_osaka", "admin"}
+# Those who file residence applications (Cap.APPLICATION_FILE).
+FILERS = {"hr", "hr_other", "support", "public_interest", "foreign_national", "lawyer"}
 
 # Tokyo company "みどり食品": hr is staff; support holds an active delegation from it.
 COMPANY_SCOPE = dict(hr_other=404, public_interest=404, reviewer_osaka=404)
@@ -178,6 +181,32 @@ TABLE: list[tuple[str, Any, dict[str, int]]] = [
     # Individuals registered with the card: anyone else logged in has no registration to show.
     ("individuals:card_me", (), expect(404)),
     ("individuals:card_trust", (), only({"admin"})),
+    ("applications:list", (), expect(200)),
+    # Individuals without an active registration are sent back to the list with the reason.
+    (
+        "applications:new",
+        (),
+        only({"hr", "hr_other", "support", "public_interest"}, foreign_national=302, lawyer=302),
+    ),
+    ("applications:matrix", (), expect(200, anonymous=200)),
+    # Bulk input (一括): the roles that file; an import is its uploader's alone (others: 404).
+    ("applications:bulk", (), only(FILERS)),
+    ("applications:bulk_template", ("extension", "csv"), only(FILERS)),
+    (
+        "applications:bulk_detail",
+        lambda c: [bulk_import_of(c["users"]["hr"]).pk],
+        only(FILERS, ok=404, hr=200),
+    ),
+    (  # POST only: those who may reach it get 405 on GET
+        "applications:bulk_commit",
+        lambda c: [bulk_import_of(c["users"]["hr"]).pk],
+        only(FILERS, ok=405),
+    ),
+    (
+        "applications:bulk_errors",
+        lambda c: [bulk_import_of(c["users"]["hr"]).pk],
+        only(FILERS, ok=404, hr=200),
+    ),
     ("admin:index", (), expect(403, admin=200)),
     ("access:login", (), expect(302, anonymous=200)),
     ("access:locked", (), expect(429, anonymous=429)),
@@ -211,6 +240,16 @@ COVERED_ELSEWHERE = {
     "individuals:card_login",
     "individuals:card_continue",
     "individuals:card_relink",
+    # A record and its POST steps, per role and scope: tests/applications/test_views.py
+    "applications:detail",
+    "applications:step",
+    "applications:submit",
+    "applications:attach",
+    "applications:attachment",
+    "applications:supplement_request",
+    "applications:supplement_answer",
+    "applications:fee_confirm",
+    "applications:card_mail",
     *(f"institutions:{k}_delete" for k in ENTITY_KEYS),
     *(f"institutions:{k}_detail" for k in ["sentence", "filing", "employee"]),
     *(f"institutions:{k}_edit" for k in ["sentence", "filing", "employee", "membership"]),

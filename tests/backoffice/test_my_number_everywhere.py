@@ -45,6 +45,9 @@ NOT_FREE_TEXT: dict[str, str] = {
     "individuals.forms.AgentRegistrationForm.certificate_number": "D12: the certificate number has its own field",
     "individuals.forms.RegisterEntryForm.certificate_number": "D12: the certificate number has its own field",
     "individuals.card_views.DetailsForm.residence_card_number": "2 letters, 8 digits, 2 letters",
+    "applications.forms.ApplicationForm.residence_card_number": "2 letters, 8 digits, 2 letters",
+    "applications.forms.FamilyMemberForm.residence_card_number": "2 letters, 8 digits, 2 letters",
+    "applications.forms._PersonFields.residence_card_number": "2 letters, 8 digits, 2 letters",
 }
 
 # Model text columns that nobody types: generated, hashed, derived from guarded input, or codes.
@@ -82,6 +85,24 @@ NOT_TYPED: dict[str, str] = {
     "individuals.CardholderRegistration.auth_code": "generated (D4)",
     "individuals.CardholderRegistration.signature_cert_fingerprint": "a hash",
     "individuals.CardholderRegistration.auth_cert_fingerprint": "a hash",
+    "applications.Application.subject_name": "typed through ApplicationForm/FamilyMemberForm (guarded) or the bulk "
+    "importer; filing_create refuses a My Number in it too",
+    "applications.Application.nationality": "as subject_name",
+    "applications.Application.address": "as subject_name",
+    "applications.Application.notice": "a 告示 number, refused unless shaped like one",
+    "applications.Application.residence_card_number": "2 letters, 8 digits, 2 letters",
+    "applications.Application.provisional_number": "generated",
+    "applications.Application.receipt_number": "generated (office prefix, year, serial)",
+    "applications.Application.decision_reason": "the denial's reason: application_transition refuses a My Number",
+    "applications.Application.tracking_number": "8–30 letters, digits and hyphens, checked by card_mail",
+    "applications.SupplementRequest.message": "SupplementRequestForm (guarded); supplement_request refuses it too",
+    "applications.SupplementRequest.answer_note": "SupplementAnswerForm (guarded); supplement_answer refuses it too",
+    "applications.Attachment.original_name": "the uploaded file's name, stored for download only",
+    "applications.Attachment.sha256": "a hash",
+    "applications.Application.relationship": "a choice of FamilyMemberForm, or a code in the bulk template",
+    "applications.BulkImport.original_name": "the uploaded file's name, shown to its owner only",
+    "applications.BulkImport.encoding": "detected by the importer (utf-8, cp932)",
+    "applications.BulkImport.sha256": "a hash",
 }
 
 # Work of another part of issue 5 (JPKI registration, individuals/card_*.py) that was still
@@ -95,6 +116,8 @@ ARGUMENTS: dict[str, Callable[[], Any]] = {
     "institutions": lambda: apps.get_model("institutions", "Institution").objects.none(),
     "user": lambda: None,
     "code_table": lambda: None,
+    "filer_kind": lambda: __import__("applications.rules.matrix", fromlist=["Filer"]).Filer.INSTITUTION_STAFF,
+    "today": date.today,
 }
 
 

@@ -11,7 +11,7 @@ from django.db.models import Q
 from django.template import Context, Engine
 from django.test.utils import CaptureQueriesContext, override_settings
 from django.urls import reverse
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.formats import date_format
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
@@ -293,3 +293,94 @@ def test_a_page_asks_for_its_scope_once(
     page = client_for("reviewer_tokyo").get(reverse("institutions:list"), {"f": "cat34"})
     assert page.context["page"].has_next and page.context["page"].count > 2
     assert len(calls) == 1
+
+
+@pytest.mark.django_db
+def test_a_page_sorted_by_an_ids_first_column_fetches_its_rows_in_one_query(cast: dict[str, Any]) -> None:
+    """Column.ids_first: the page's ids in a subquery of its one query, the same rows in the
+    same order as the plain query, and the columns' relations joined."""
+    InstitutionFactory.create_batch(12)
+    spec = ListSpec(
+        key="t",
+        title="t",
+        model=Institution,
+        scope=lambda user: Institution.objects.all(),
+        row_url=record_url("institutions:detail"),
+        columns=[
+            Column("name", "name"),
+            Column("bureau_name", "bureau", path="prefecture__bureau__name_ja", ids_first=True),
+        ],
+    )
+    admin = cast["users"]["admin"]
+    for sort in ("bureau_name", "-bureau_name", "name"):
+        params = ListParams(sort=sort)
+        qs = ordered(spec, filtered_queryset(spec, admin, params), params).select_related(
+            "prefecture__bureau"
+        )
+        expected = list(qs.values_list("pk", flat=True))
+        seen: list[int] = []
+        for number in (1, 2, 3):
+            with CaptureQueriesContext(connection) as queries:
+                page = page_of(qs, number=number, size=6, count_cap=100)
+                bureaus = [row.prefecture.bureau.name_ja for row in page.rows]
+            seen += [row.pk for row in page.rows]
+            assert len(bureaus) == len(page.rows) and len(queries) <= 2  # rows (and count)
+            assert ("IN (SELECT" in queries.captured_queries[0]["sql"]) == (sort != "name")
+        assert seen == expected
+
+
+def _menu_as_the_template_did(menu: list[dict[str, Any]]) -> str:
+    """base.html's menu loop before the menu's HTML was cached (access/context.py)."""
+    return (
+        Engine.get_default()
+        .from_string(
+            "{% regroup menu by section as sections %}\n    {% for section in sections %}\n      "
+            "{% if section.grouper %}<h2>{{ section.grouper }}</h2>{% endif %}\n      {% for item in "
+            'section.list %}<a href="{{ item.url }}"{% if item.active %} aria-current="page"{% endif %}>'
+            "{{ item.label }}</a>{% endfor %}\n    {% endfor %}"
+        )
+        .render(Context({"menu": menu}))
+    )
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("language", ["ja", "en"])
+def test_the_menu_and_unread_count_are_as_computed_on_every_page(cast: dict[str, Any], language: str) -> None:
+    from django.test import RequestFactory
+
+    from backoffice.access.context import navigation
+    from backoffice.workbench.models import Notification
+    from backoffice.workbench.registry import MENU
+
+    users = cast["users"]
+    Notification.objects.create(recipient=users["reviewer_tokyo"], verb="v", text="one")
+    Notification.objects.create(recipient=users["reviewer_tokyo"], verb="v", text="two")
+    Notification.objects.create(
+        recipient=users["reviewer_tokyo"], verb="v", text="read", read_at=timezone.now()
+    )
+    Notification.objects.create(recipient=users["admin"], verb="v", text="theirs")
+    unread = {"reviewer_tokyo": 2, "admin": 1}
+    active = 0
+    with translation.override(language):
+        for name, user in users.items():
+            for path in ("/", reverse("usage_requests:list"), reverse("institutions:list") + "?page=2"):
+                request = RequestFactory().get(path)
+                request.user = user
+                for _twice in range(2):  # computed, then from the cache
+                    got = navigation(request)
+                    expected = [
+                        {
+                            "label": e.label,
+                            "url": reverse(e.url_name),
+                            "section": e.section,
+                            "active": request.path.startswith(reverse(e.url_name))
+                            and reverse(e.url_name) != "/",
+                        }
+                        for e in MENU
+                        if user.can(e.capability)
+                    ]
+                    assert got["menu"] == expected
+                    assert got["unread_notifications"] == unread.get(name, 0)
+                    assert str(got["menu_html"]) == "\n    " + _menu_as_the_template_did(expected) + "\n  "
+                    active += sum(item["active"] for item in expected)
+    assert active, "some pages had their entry marked"

@@ -9,7 +9,6 @@ form's action, fields by their ids, and states by the database and the status ba
 from __future__ import annotations
 
 import re
-import time
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -18,13 +17,12 @@ from urllib.parse import urlsplit
 import pytest
 from django.conf import settings
 from django.utils import timezone, translation
-from django_otp.oath import TOTP
-from django_otp.plugins.otp_totp.models import TOTPDevice
 from playwright.sync_api import Locator, Page, expect
 
 from backoffice.workbench.models import Activity, OutboxMessage
 from institutions.models import Delegation
-from tests.factories import TEST_PASSWORD, persona_users
+from tests.e2e.journey import log_in
+from tests.factories import persona_users
 from usage_requests.models import AuthenticationId, AuthIdState, RequestState, UsageRequest
 
 pytestmark = [
@@ -49,36 +47,6 @@ def _cast_ur() -> dict[str, Any]:
 
 def _shot(page: Page, directory: Path, name: str) -> None:
     page.screenshot(path=str(directory / f"ur-{name}.png"), full_page=True)
-
-
-def _totp_code(user: Any) -> str:
-    """The device's current code, once it is one the device has not accepted yet.
-
-    django-otp refuses a code of a time step it already accepted (and then throttles the next
-    try): a second login of the same person within 30 seconds waits for the next step."""
-    device = TOTPDevice.objects.get(user=user, confirmed=True)
-    while True:
-        totp = TOTP(device.bin_key, step=device.step, t0=device.t0, digits=device.digits, drift=device.drift)
-        totp.time = time.time()
-        if device.last_t is None or totp.t() > device.last_t:
-            return f"{totp.token():0{device.digits}d}"
-        time.sleep(0.5)
-
-
-def _log_in(page: Page, live_url: str, path: str, user: Any, password: str = TEST_PASSWORD) -> None:
-    """Open ``path``, get sent to the login form, log in (with the TOTP step if the role needs
-    it), and land back on ``path``."""
-    page.goto(f"{live_url}{path}")
-    expect(page).to_have_url(re.compile(r"/accounts/login/\?next="))
-    page.locator("#id_username").fill(user.username)
-    page.locator("#id_password").fill(password)
-    page.locator("form.stacked button[type=submit]").click()
-    if user.needs_second_factor:
-        expect(page).to_have_url(re.compile(r"/accounts/login/otp/"))
-        page.locator("#id_token").fill(_totp_code(user))
-        page.locator("form.stacked button[type=submit]").click()
-    expect(page).to_have_url(f"{live_url}{path}")
-    expect(page.locator("header.topbar")).to_contain_text(user.username)
 
 
 def _log_out(page: Page, live_url: str) -> None:
@@ -113,7 +81,7 @@ def test_usage_request_from_draft_to_login_with_the_authentication_id(
     live = live_server.url
 
     # --- The HR officer files a draft and submits it. ---------------------------------------
-    _log_in(page, live, "/usage-requests/new/", hr)
+    log_in(page, live, "/usage-requests/new/", hr)
     expect(page.locator("html")).to_have_attribute("lang", "ja")
     valid_until = (timezone.localdate() + timedelta(days=3 * 365)).isoformat()
     page.locator("#id_kind").select_option("new")
@@ -165,7 +133,7 @@ def test_usage_request_from_draft_to_login_with_the_authentication_id(
     _log_out(page, live)
 
     # --- The reviewer takes it from the queue and returns it for correction. -----------------
-    _log_in(page, live, "/usage-requests/", reviewer)
+    log_in(page, live, "/usage-requests/", reviewer)
     row_link = page.locator(f"table.list tbody a[href='{detail}']")
     expect(row_link).to_have_count(1)
     row_link.click()
@@ -183,7 +151,7 @@ def test_usage_request_from_draft_to_login_with_the_authentication_id(
     _log_out(page, live)
 
     # --- The HR officer sees the message and resubmits. --------------------------------------
-    _log_in(page, live, detail, hr)
+    log_in(page, live, detail, hr)
     expect(_current_step(page)).to_have_text(_label(RequestState.RETURNED))
     expect(page.locator("section.panel[role=note]")).to_contain_text(RETURN_REASON)
     _shot(page, screenshot_dir, "4-hr-sees-returned")
@@ -194,7 +162,7 @@ def test_usage_request_from_draft_to_login_with_the_authentication_id(
     _log_out(page, live)
 
     # --- The reviewer reviews again and recommends approval. ---------------------------------
-    _log_in(page, live, "/usage-requests/", reviewer)
+    log_in(page, live, "/usage-requests/", reviewer)
     page.locator(f"table.list tbody a[href='{detail}']").click()
     expect(page).to_have_url(f"{live}{detail}")
     _step(page, pk, "start_review").click()
@@ -219,7 +187,7 @@ def test_usage_request_from_draft_to_login_with_the_authentication_id(
     _log_out(page, live)
 
     # --- The supervisor approves. -------------------------------------------------------------
-    _log_in(page, live, detail, supervisor)
+    log_in(page, live, detail, supervisor)
     expect(_current_step(page)).to_have_text(_label(RequestState.RECOMMENDED))
     approve = _step(page, pk, "approve")
     expect(approve).to_be_enabled()

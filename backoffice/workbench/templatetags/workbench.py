@@ -54,6 +54,18 @@ VERBS = {
     "logged_in": gettext_lazy("logged in"),
     "second_factor_passed": gettext_lazy("passed the second factor"),
     "second_factor_enrolled": gettext_lazy("set up the second factor"),
+    "filing_created": gettext_lazy("filing saved as a draft"),
+    "attachment_added": gettext_lazy("file attached"),
+    "receive": gettext_lazy("received (receipt number given)"),
+    "start_examination": gettext_lazy("examination started"),
+    "request_supplement": gettext_lazy("supplement requested"),
+    "answer_supplement": gettext_lazy("supplement answered"),
+    "grant": gettext_lazy("granted"),
+    "deny": gettext_lazy("denied"),
+    "confirm_fee": gettext_lazy("fee confirmed"),
+    "mail_card": gettext_lazy("card mailed"),
+    "complete": gettext_lazy("completed"),
+    "fallback_login": gettext_lazy("logged in with ID and password (card expired)"),
 }
 
 
