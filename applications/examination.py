@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date, timedelta
 from typing import Any
 
@@ -17,9 +19,9 @@ from django.utils.translation import gettext as _
 from django_fsm import ConcurrentTransition, can_proceed, has_transition_perm
 
 from applications.mail import application_mail
-from applications.models import Application, ApplicationState, AttachmentKind, SupplementRequest
+from applications.models import WITHDRAWABLE, Application, ApplicationState, AttachmentKind, SupplementRequest
 from applications.rules.catalogue import Procedure
-from applications.rules.fees import fee_for
+from applications.rules.fees import Fee, fee_for
 from applications.services import attachment_add
 from backoffice.audit.services import audit_log
 from backoffice.periods import format_both
@@ -65,6 +67,18 @@ def _audit(actor: Any, application: Application, name: str, source: str, **data:
     )  # fmt: skip
 
 
+@contextmanager
+def _one_at_a_time() -> Iterator[None]:
+    """One durable transaction; a concurrent change of the same row becomes a clear refusal."""
+    try:
+        with transaction.atomic():
+            yield
+    except ConcurrentTransition as exc:
+        raise ValidationError(
+            _("Someone else changed this application at the same moment. Reload and try again.")
+        ) from exc
+
+
 def application_transition(*, actor: Any, application_id: int, name: str, reason: str = "") -> Application:
     """The steps without a form of their own."""
     if name not in GENERIC_STEPS:
@@ -73,35 +87,42 @@ def application_transition(*, actor: Any, application_id: int, name: str, reason
     if name in REASON_REQUIRED and not reason:
         raise ValidationError(_("Write the reasons; the applicant receives them."))
     reject_my_number(reason)
-    try:
-        with transaction.atomic():
-            application = _locked(application_id)
-            source = _step(application, name, actor)
-            now = timezone.now()
-            extra: dict[str, Any] = {"reason": reason} if reason else {}
-            if name == "start_examination":
-                application.examiner = application.examiner or actor
-            elif name in {"grant", "deny"}:
-                application.decided_at = now
-                application.examiner = actor
-                application.decision_reason = reason
-                if name == "grant":
-                    fee = _fee(application)
-                    application_mail(application, "granted", fee=_both(fee.ja, fee.en), fee_due=fee.yen > 0)
-                    extra["fee_yen"] = fee.yen
-                else:
-                    application_mail(application, "denied", reason=reason)
-            elif name == "complete":
-                application.completed_at = now
-            elif name == "withdraw":
-                application.withdrawn_at = now
-            application.save()
-            _audit(actor, application, name, source, **extra)
-    except ConcurrentTransition as exc:
-        raise ValidationError(
-            _("Someone else changed this application at the same moment. Reload and try again.")
-        ) from exc
+    with _one_at_a_time():
+        application = _locked(application_id)
+        source = _step(application, name, actor)
+        now = timezone.now()
+        extra: dict[str, Any] = {"reason": reason} if reason else {}
+        if name == "start_examination":
+            application.examiner = application.examiner or actor
+        elif name in {"grant", "deny"}:
+            application.decided_at = now
+            application.examiner = actor
+            application.decision_reason = reason
+            if name == "grant":
+                fee = fee_of(application)
+                application_mail(application, "granted", fee=_both(fee.ja, fee.en), fee_due=fee.yen > 0)
+                extra["fee_yen"] = fee.yen
+            else:
+                application_mail(application, "denied", reason=reason)
+        elif name == "complete":
+            application.completed_at = now
+        elif name == "withdraw":
+            application.withdrawn_at = now
+        application.save()
+        _audit(actor, application, name, source, **extra)
+        if name == "withdraw":
+            _withdraw_accompanying(application, actor, now)
     return application
+
+
+def _withdraw_accompanying(principal: Application, actor: Any, now: Any) -> None:
+    """Re-entry and extra-activity requests exist only with their principal (§3.1): they go with it."""
+    for application in principal.accompanying.select_for_update().filter(state__in=WITHDRAWABLE):
+        source = str(application.state)
+        application.withdraw()
+        application.withdrawn_at = now
+        application.save()
+        _audit(actor, application, "withdraw", source, with_principal=principal.pk)
 
 
 def _both(ja: str, en: str) -> str:
@@ -113,7 +134,7 @@ def _received_on(application: Application) -> date:
     return timezone.localtime(moment).date()
 
 
-def _fee(application: Application) -> Any:
+def fee_of(application: Application) -> Fee:
     return fee_for(
         Procedure(application.procedure),
         received_on=_received_on(application),
@@ -131,7 +152,7 @@ def supplement_request(*, actor: Any, application_id: int, message: str, due_on:
         raise ValidationError(_("The due date must be after today."))
     if due_on > today + timedelta(days=90):
         raise ValidationError(_("The due date can be at most 90 days ahead."))
-    with transaction.atomic():
+    with _one_at_a_time():
         application = _locked(application_id)
         source = _step(application, "request_supplement", actor)
         supplement = SupplementRequest.objects.create(
@@ -150,7 +171,7 @@ def supplement_answer(
     if not files:
         raise ValidationError(_("Attach the requested documents (PDF)."))
     reject_my_number(note)
-    with transaction.atomic():
+    with _one_at_a_time():
         application = _locked(application_id)
         supplement = (
             application.supplements.filter(answered_at__isnull=True).order_by("-requested_at").first()
@@ -179,10 +200,10 @@ def supplement_answer(
 
 def fee_confirm(*, actor: Any, application_id: int) -> Application:
     """The fee of §7.6 (by the day received, online rate) is confirmed; the card can be issued."""
-    with transaction.atomic():
+    with _one_at_a_time():
         application = _locked(application_id)
         source = _step(application, "confirm_fee", actor)
-        fee = _fee(application)
+        fee = fee_of(application)
         application.fee_yen = fee.yen
         application.fee_confirmed_at = timezone.now()
         application.save()
@@ -194,7 +215,7 @@ def card_mail(*, actor: Any, application_id: int, tracking_number: str) -> Appli
     tracking = unicodedata.normalize("NFKC", tracking_number).strip().upper().replace(" ", "")
     if not TRACKING_NUMBER.match(tracking):
         raise ValidationError(_("The tracking number is 8 to 30 letters, digits or hyphens."))
-    with transaction.atomic():
+    with _one_at_a_time():
         application = _locked(application_id)
         if application.tracking_number:
             raise ValidationError(

@@ -195,7 +195,7 @@ def application_detail(request: HttpRequest, pk: int) -> HttpResponse:
         ApplicationState.AWAITING_ISSUE,
         ApplicationState.COMPLETED,
     }:
-        fee = examination._fee(application)
+        fee = examination.fee_of(application)
     context.update(
         {
             "application": application,
@@ -215,7 +215,7 @@ def application_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "answer_form": SupplementAnswerForm()
             if filer_side and application.state == ApplicationState.AWAITING_SUPPLEMENT else None,
             "can_confirm_fee": examiner and application.state == ApplicationState.GRANTED,
-            "fee_preview": examination._fee(application) if examiner and application.state == ApplicationState.GRANTED else fee,
+            "fee_preview": examination.fee_of(application) if examiner and application.state == ApplicationState.GRANTED else fee,
             "mail_form": MailCardForm()
             if examiner and application.state == ApplicationState.AWAITING_ISSUE and not application.tracking_number else None,
             "breadcrumbs": [(_("Residence applications"), reverse("applications:list"))],

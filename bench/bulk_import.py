@@ -40,7 +40,7 @@ django.setup()
 from django.db import connection, transaction
 from django.utils import timezone
 
-from applications.bulk.importer import max_rows
+from applications.bulk.reading import max_rows
 from applications.bulk.services import (
     BATCH_SIZE,
     bulk_import_commit,

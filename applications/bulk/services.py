@@ -23,14 +23,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from applications.bulk.errors import ImportRefused, RowError, error
-from applications.bulk.importer import (
-    MAX_BYTES,
-    MAX_STORED_ERRORS,
-    CheckedRow,
-    file_format_of,
-    read_and_check,
-    recheck_staged,
-)
+from applications.bulk.importer import MAX_STORED_ERRORS, CheckedRow, read_and_check, recheck_staged
+from applications.bulk.reading import MAX_BYTES, file_format_of
 from applications.bulk_models import BulkImport, BulkProcedure, BulkStatus
 from applications.models import Application, Filing, FilingMode
 from applications.rules.catalogue import Procedure

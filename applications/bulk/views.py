@@ -23,7 +23,8 @@ from applications import selectors
 from applications.bulk import services
 from applications.bulk.errors import ImportRefused, RowError
 from applications.bulk.forms import BulkUploadForm
-from applications.bulk.importer import MAX_BYTES, S, max_rows
+from applications.bulk.importer import S
+from applications.bulk.reading import MAX_BYTES, max_rows
 from applications.bulk.templates import (
     COLUMN_BY_KEY,
     PRINCIPAL_PROCEDURES,

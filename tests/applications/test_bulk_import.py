@@ -14,7 +14,8 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone, translation
 
 from applications.bulk.errors import ImportRefused
-from applications.bulk.importer import _is_formula, read_and_check
+from applications.bulk.importer import read_and_check
+from applications.bulk.reading import is_formula
 from applications.bulk.services import (
     BulkCommitRefused,
     bulk_import_commit,
@@ -203,7 +204,7 @@ def test_a_file_neither_utf8_nor_shift_jis_is_refused(bulk_cast: dict[str, Any])
      ("東京", False), ("", False), ("a=b", False)],
 )  # fmt: skip
 def test_what_counts_as_a_formula(value: str, formula: bool) -> None:
-    assert _is_formula(value) is formula
+    assert is_formula(value) is formula
 
 
 def test_formulas_in_csv_cells_are_refused_naming_row_and_column(bulk_cast: dict[str, Any]) -> None:

@@ -188,3 +188,13 @@ def test_encrypted_or_renamed_files_are_refused(cast_apps: dict[str, Any]) -> No
     with pytest.raises(ValidationError):
         services.attachment_add(actor=hr, application_id=principal.pk, kind="photo", name="p.png", data=PDF)
     assert not principal.attachments.exists()
+
+
+def test_withdrawing_the_principal_withdraws_its_reentry(cast_apps: dict[str, Any]) -> None:
+    application = filed(cast_apps)
+    examination.application_transition(
+        actor=cast_apps["users"]["hr"], application_id=application.pk, name="withdraw"
+    )
+    reentry = application.accompanying.get()
+    assert reentry.state == ApplicationState.WITHDRAWN
+    assert AuditEvent.objects.for_target(reentry).filter(action="application.withdraw").count() == 1

@@ -18,7 +18,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils.translation import gettext as _
 
 from applications.bulk.errors import ImportRefused
-from applications.bulk.importer import MAX_BYTES
+from applications.bulk.reading import MAX_BYTES
 from applications.bulk.services import (
     BulkCommitRefused,
     bulk_import_commit,
