@@ -26,6 +26,9 @@ class ApplicationsConfig(AppConfig):
         user_logged_in.connect(remember_fallback, dispatch_uid="zairyu_card_fallback")
         register_list(APPLICATIONS)
         register_menu(MenuEntry(_("Residence applications"), "applications:list", Cap.APPLICATION_VIEW, 250))
+        register_menu(
+            MenuEntry(_("API service operators"), "applications:operators", Cap.API_OPERATOR_MANAGE, 420)
+        )
         register_record_kind(
             RecordKind(
                 model=Application,

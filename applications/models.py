@@ -371,4 +371,5 @@ class ReceiptCounter(models.Model):
         return f"{self.bureau_id} {self.year}: {self.last_serial}"
 
 
+from applications.api_models import OperatorCredential, ServiceOperator  # noqa: E402,F401  (registered with the app's models)
 from applications.bulk_models import BulkImport  # noqa: E402,F401  (registered with the app's models)

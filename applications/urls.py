@@ -1,6 +1,6 @@
 from django.urls import include, path
 
-from applications import views
+from applications import api_views, views
 
 app_name = "applications"
 
@@ -18,4 +18,14 @@ urlpatterns = [
     path("<int:pk>/supplement/answer/", views.supplement_answer, name="supplement_answer"),
     path("<int:pk>/fee/", views.fee_confirm, name="fee_confirm"),
     path("<int:pk>/mail/", views.card_mail, name="card_mail"),
+    path("operators/", api_views.operator_list, name="operators"),
+    path("operators/new/", api_views.operator_new, name="operator_new"),
+    path("operators/<int:pk>/", api_views.operator_detail, name="operator"),
+    path("operators/<int:pk>/status/", api_views.operator_status, name="operator_status"),
+    path("operators/<int:pk>/credentials/", api_views.credential_issue, name="credential_issue"),
+    path(
+        "operators/<int:pk>/credentials/<int:credential_id>/revoke/",
+        api_views.credential_revoke,
+        name="credential_revoke",
+    ),
 ]

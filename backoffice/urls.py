@@ -13,6 +13,7 @@ urlpatterns = [
     path("usage-requests/", include("usage_requests.urls")),
     path("individuals/", include("individuals.urls")),
     path("applications/", include("applications.urls")),
+    path("api/", include("applications.api.urls")),
     path("i18n/setlang/", public(set_language), name="set_language"),
     path("admin/", admin.site.urls),
 ]

@@ -58,6 +58,8 @@ class Cap:
     APPLICATION_VIEW = "application.view"
     APPLICATION_FILE = "application.file"
     APPLICATION_EXAMINE = "application.examine"
+    # Service operators of the application API and their credentials.
+    API_OPERATOR_MANAGE = "api_operator.manage"
 
 
 _STAFF_CAPS = frozenset(
@@ -124,7 +126,7 @@ ROLE_CAPABILITIES: dict[str, frozenset[str]] = {
     # Administrators manage the registry and users; deciding requests is the bureaus' job.
     # They also load the pinned J-LIS roots and import CRLs for the My Number Card (§13 D6).
     Role.ADMINISTRATOR: (_REVIEWER_CAPS - {Cap.USAGE_REQUEST_REVIEW, Cap.APPLICATION_EXAMINE})
-    | {Cap.AUDIT_VERIFY, Cap.AUDIT_VIEW, Cap.JPKI_TRUST_MANAGE},
+    | {Cap.AUDIT_VERIFY, Cap.AUDIT_VIEW, Cap.JPKI_TRUST_MANAGE, Cap.API_OPERATOR_MANAGE},
     # Individuals file and follow their own applications; the institution workbench is not theirs.
     Role.FOREIGN_NATIONAL: _INDIVIDUAL_CAPS,
     Role.LEGAL_REPRESENTATIVE: _INDIVIDUAL_CAPS,

@@ -207,6 +207,9 @@ TABLE: list[tuple[str, Any, dict[str, int]]] = [
         lambda c: [bulk_import_of(c["users"]["hr"]).pk],
         only(FILERS, ok=404, hr=200),
     ),
+    # The application API's service operators: administrators only (Cap.API_OPERATOR_MANAGE).
+    ("applications:operators", (), only({"admin"})),
+    ("applications:operator_new", (), only({"admin"})),
     ("admin:index", (), expect(403, admin=200)),
     ("access:login", (), expect(302, anonymous=200)),
     ("access:locked", (), expect(429, anonymous=429)),
@@ -250,6 +253,16 @@ COVERED_ELSEWHERE = {
     "applications:supplement_answer",
     "applications:fee_confirm",
     "applications:card_mail",
+    # An operator's page and its POST steps, per role: tests/applications/test_api_operator_pages.py
+    "applications:operator",
+    "applications:operator_status",
+    "applications:credential_issue",
+    "applications:credential_revoke",
+    # The API authenticates operators itself (bearer token, address, rate limit), and its schema and
+    # docs are public: tests/applications/test_api_ping.py
+    "api_ping",
+    "api_schema",
+    "api_docs",
     *(f"institutions:{k}_delete" for k in ENTITY_KEYS),
     *(f"institutions:{k}_detail" for k in ["sentence", "filing", "employee"]),
     *(f"institutions:{k}_edit" for k in ["sentence", "filing", "employee", "membership"]),

@@ -48,6 +48,11 @@ NOT_FREE_TEXT: dict[str, str] = {
     "applications.forms.ApplicationForm.residence_card_number": "2 letters, 8 digits, 2 letters",
     "applications.forms.FamilyMemberForm.residence_card_number": "2 letters, 8 digits, 2 letters",
     "applications.forms._PersonFields.residence_card_number": "2 letters, 8 digits, 2 letters",
+    "applications.api_views.OperatorForm.corporate_number": "13 digits with the D14 check digit "
+    "(operator_register refuses anything else)",
+    "applications.api_views.OperatorForm.allowed_networks": "IP ranges, one per line: operator_register's "
+    "networks_parse refuses any line that is not one (a My Number included); only normalised ranges are "
+    "stored (tests/applications/test_api_credentials.py)",
 }
 
 # Model text columns that nobody types: generated, hashed, derived from guarded input, or codes.
@@ -103,6 +108,9 @@ NOT_TYPED: dict[str, str] = {
     "applications.BulkImport.original_name": "the uploaded file's name, shown to its owner only",
     "applications.BulkImport.encoding": "detected by the importer (utf-8, cp932)",
     "applications.BulkImport.sha256": "a hash",
+    "applications.ServiceOperator.corporate_number": "13 digits with the D14 check digit (operator_register)",
+    "applications.OperatorCredential.key_id": "generated: zk_ and 16 hex digits",
+    "applications.OperatorCredential.secret_hmac": "a keyed hash (HMAC-SHA256) of the secret",
 }
 
 # Work of another part of issue 5 (JPKI registration, individuals/card_*.py) that was still
@@ -473,6 +481,20 @@ def _certificate_code(cast: dict[str, Any]) -> None:
                                                                              label=MY_NUMBER))  # fmt: skip
 
 
+def _api_operator(field: str) -> Callable[[dict[str, Any]], None]:
+    def run(cast: dict[str, Any]) -> None:
+        from applications.api_credentials import operator_register
+        from tests.factories import valid_corporate_number
+
+        values = {"name": "株式会社サンプル申請サービス", "contact_name": "山田 花子"}
+        values[field] = f"番号 {MY_NUMBER}"
+        operator_register(actor=cast["users"]["admin"], corporate_number=valid_corporate_number(4242),
+                          contact_email="api@sample.example", allowed_networks=["203.0.113.0/24"],
+                          **values)  # fmt: skip
+
+    return run
+
+
 SERVICE_CASES: dict[str, Case] = {
     "comment": Case(_comment),
     "activity summary": Case(_activity("summary"), "workbench.Activity.summary"),
@@ -488,6 +510,11 @@ SERVICE_CASES: dict[str, Case] = {
     "lawyer's registration name": Case(_agent_register),
     "register import file name": Case(_register_import, "individuals.RegisterImport.file_name"),
     "code table": Case(_certificate_code),
+    # typed through OperatorForm (guarded) too
+    "API operator's name": Case(_api_operator("name"), "applications.ServiceOperator.name"),
+    "API operator's contact": Case(
+        _api_operator("contact_name"), "applications.ServiceOperator.contact_name"
+    ),
 }
 
 

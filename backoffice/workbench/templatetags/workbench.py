@@ -66,6 +66,12 @@ VERBS = {
     "mail_card": gettext_lazy("card mailed"),
     "complete": gettext_lazy("completed"),
     "fallback_login": gettext_lazy("logged in with ID and password (card expired)"),
+    "call": gettext_lazy("API call"),
+    "refused_address": gettext_lazy("API call refused: address not allowed"),
+    "registered": gettext_lazy("registered"),
+    "issued": gettext_lazy("credential issued"),
+    "rotated": gettext_lazy("credentials rotated"),
+    "status": gettext_lazy("status changed"),
 }
 
 
