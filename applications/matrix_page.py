@@ -5,7 +5,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from applications.rules.catalogue import NOTICES, PROCEDURES, STATUSES, Scope, notice_label
+from applications.rules.catalogue import (
+    ACCOMPANYING,
+    NOTICES,
+    PROCEDURE_BY_CODE,
+    PROCEDURES,
+    STATUSES,
+    Procedure,
+    Scope,
+    notice_label,
+)
 from applications.rules.matrix import (
     FILER_NAMES,
     FOOTNOTE_TEXT,
@@ -13,6 +22,7 @@ from applications.rules.matrix import (
     LEAFLET_ROWS,
     VERSIONS,
     Filer,
+    Mark,
     MatrixVersion,
     version_on,
 )
@@ -112,3 +122,33 @@ def matrix_table(*, version_code: str | None, today: date, language: str) -> Mat
             )
     statuses = [(s.code, s.ja if lang == "ja" else s.en, s.table, _SCOPE[s.scope][lang]) for s in STATUSES]
     return MatrixTable(version, columns, rows, institution_rows, footnotes, relative_statuses, statuses)
+
+
+def closed_procedures(kind: Filer, today: date, language: str) -> list[tuple[str, str]]:
+    """For the filing form: the procedures this kind of filer cannot file, or only under a
+    footnote's condition, with the reason — from the same data that decides the filing."""
+    english = not language.startswith("ja")
+    version = version_on(today)
+    out = []
+    if version is not None:
+        for entry in PROCEDURES:
+            if entry.code in ACCOMPANYING:
+                continue
+            cell = version.cell(kind, entry.code)
+            name = entry.en if english else entry.ja
+            if cell.mark is Mark.CLOSED:
+                out.append((name, _CLOSED[english]))
+            elif cell.footnote is not None:
+                text = FOOTNOTE_TEXT[cell.footnote][1 if english else 0]
+                out.append((name, f"{cell.mark.value}{cell.footnote.value} {text}"))
+    for code in (Procedure.REENTRY, Procedure.EXTRA_ACTIVITY):
+        entry = PROCEDURE_BY_CODE[code]
+        out.append((entry.en if english else entry.ja, _ONLY_WITH[english]))
+    return out
+
+
+_CLOSED = {False: "オンラインでは申請できません（表の×）。", True: "Not open to you online (× in the table)."}
+_ONLY_WITH = {
+    False: "変更・更新・取得の申請と同時の場合に限ります。",
+    True: "Only together with a change, an extension or an acquisition.",
+}

@@ -76,13 +76,16 @@ def institutions_filable_by(*, user: Any, today: date | None = None) -> QuerySet
     member_of = _memberships(user, today).values("institution_id")
     if user.role == Role.INSTITUTION_STAFF:
         return qs.filter(pk__in=member_of)
-    return qs.filter(
-        pk__in=[
-            i
-            for i in qs.values_list("pk", flat=True)
-            if delegation_active(principal_id=i, user=user, today=today)
-        ]
+    # One query for the delegations, the scope checked in Python (SQLite has no JSON containment).
+    delegations = Delegation.objects.active_on(today).filter(
+        agent_id__in=member_of, principal_id__in=qs.values("pk")
     )
+    covered = {
+        principal_id
+        for principal_id, scope in delegations.values_list("principal_id", "scope")
+        if DelegationScope.RESIDENCE_APPLICATIONS.value in (scope or [])
+    }
+    return qs.filter(pk__in=covered)
 
 
 def delegation_active(*, principal_id: int, user: Any, today: date) -> bool:

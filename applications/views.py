@@ -18,7 +18,6 @@ from django.views.decorators.http import require_POST
 
 from applications import examination, selectors, services
 from applications.forms import (
-    PRINCIPAL_PROCEDURES,
     ApplicationForm,
     AttachmentForm,
     FamilyMemberForm,
@@ -27,10 +26,9 @@ from applications.forms import (
     SupplementRequestForm,
 )
 from applications.lists import APPLICATIONS
-from applications.matrix_page import matrix_table
+from applications.matrix_page import closed_procedures, matrix_table
 from applications.models import ApplicationState, Attachment
-from applications.rules.catalogue import PROCEDURE_BY_CODE, Procedure
-from applications.rules.matrix import FOOTNOTE_TEXT, VERSIONS, Mark, version_on
+from applications.rules.matrix import INSTITUTION_FILERS, VERSIONS
 from backoffice.access.decorators import public, requires
 from backoffice.access.roles import Cap
 from backoffice.workbench.chatter import record_context
@@ -78,34 +76,6 @@ def _messages_from(request: HttpRequest, exc: ValidationError) -> None:
         messages.error(request, message)
 
 
-def _closed_procedures(kind: Any, today: Any) -> list[tuple[str, str]]:
-    """Procedures this kind of filer cannot file, with the footnote or rule that closes them."""
-    version = version_on(today)
-    english = translation.get_language() == "en"
-    out = []
-    if version is not None:
-        for procedure in PRINCIPAL_PROCEDURES:
-            cell = version.cell(kind, procedure)
-            entry = PROCEDURE_BY_CODE[procedure]
-            name = entry.en if english else entry.ja
-            if cell.mark is Mark.CLOSED:
-                out.append((name, _("Not open to you online (× in the table).")))
-            elif cell.footnote is not None:
-                text = FOOTNOTE_TEXT[cell.footnote]
-                out.append(
-                    (name, f"{cell.mark.value}{cell.footnote.value} {text[1] if english else text[0]}")
-                )
-    both = PROCEDURE_BY_CODE[Procedure.REENTRY], PROCEDURE_BY_CODE[Procedure.EXTRA_ACTIVITY]
-    for entry in both:
-        out.append(
-            (
-                entry.en if english else entry.ja,
-                _("Only together with a change, an extension or an acquisition."),
-            )
-        )
-    return out
-
-
 @requires(Cap.APPLICATION_FILE)
 def application_new(request: HttpRequest) -> HttpResponse:
     if refusal := _fallback_refusal(request):
@@ -118,18 +88,14 @@ def application_new(request: HttpRequest) -> HttpResponse:
         return HttpResponseRedirect(reverse("applications:list"))
     today = timezone.localdate()
     employees = None
-    if profile.kind.value in {"institution_staff", "support_org_staff", "public_interest_staff"}:
+    if profile.kind in INSTITUTION_FILERS:
         employees = selectors.employees_filable_by(user=request.user, today=today).order_by("name")
     try:
         family_count = max(0, min(MAX_FAMILY, int(request.GET.get("family", "0"))))
     except ValueError:
         family_count = 0
     # Institution-side filers file only for affiliated foreign nationals (§3.2): not for their families.
-    family_allowed = profile.kind.value not in {
-        "institution_staff",
-        "support_org_staff",
-        "public_interest_staff",
-    }
+    family_allowed = profile.kind not in INSTITUTION_FILERS
     if not family_allowed:
         family_count = 0
     Family = formset_factory(FamilyMemberForm, extra=family_count, max_num=MAX_FAMILY, validate_max=True)
@@ -166,7 +132,7 @@ def application_new(request: HttpRequest) -> HttpResponse:
         family = Family(prefix="family", form_kwargs=kwargs)
     return render(
         request, "applications/new.html",
-        {"form": form, "family": family, "closed": _closed_procedures(profile.kind, today),
+        {"form": form, "family": family, "closed": closed_procedures(profile.kind, today, translation.get_language() or "ja"),
          "family_more": min(MAX_FAMILY, family_count + 1) if family_allowed else 0,
          "no_employees": employees is not None and not employees.exists(),
          "breadcrumbs": [(_("Residence applications"), reverse("applications:list"))]},

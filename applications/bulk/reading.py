@@ -8,6 +8,7 @@ import codecs
 import csv
 import io
 import unicodedata
+from abc import ABC, abstractmethod
 from collections.abc import Generator, Iterator
 from typing import IO, Any
 
@@ -82,18 +83,18 @@ def detect_encoding(binary: IO[bytes]) -> tuple[str, int]:
     raise ImportRefused([error(0, "", "BULK-ENCODING", position=first_bad)])
 
 
-class RowSource:
+class RowSource(ABC):
     """The file's rows as (row number, cells), header first; ``estimated_rows`` counts the data
     rows roughly for the progress bar (line feeds in a CSV, the sheet's dimension in an XLSX)."""
 
     encoding: str = ""
     estimated_rows: int | None = None
 
-    def __iter__(self) -> Iterator[tuple[int, list[Any]]]:  # pragma: no cover - interface
-        raise NotImplementedError
+    @abstractmethod
+    def __iter__(self) -> Iterator[tuple[int, list[Any]]]: ...
 
-    def close(self) -> None:
-        pass
+    @abstractmethod
+    def close(self) -> None: ...
 
 
 class CsvSource(RowSource):

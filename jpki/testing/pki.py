@@ -38,20 +38,20 @@ from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from cryptography.hazmat.primitives.serialization import Encoding, pkcs7
 from cryptography.x509.oid import NameOID, ObjectIdentifier
 
+# Policies and subjectAltName otherName type-ids (jpki.md §2.2): the profile's, as jpki.certs reads them.
+from jpki.certs import (
+    ADDRESS_OID,
+    ADDRESS_SUBSTITUTE_FLAGS_OID,
+    AUTHENTICATION_POLICY_OID,
+    DATE_OF_BIRTH_OID,
+    NAME_OID,
+    NAME_SUBSTITUTE_FLAGS_OID,
+    SEX_OID,
+    SIGNATURE_POLICY_OID,
+)
+
 JST = timezone(timedelta(hours=9), "JST")
 
-# Certificate policies (jpki.md §2.2).
-SIGNATURE_POLICY_OID = ObjectIdentifier("1.2.392.200149.8.5.1.1.20")
-SIGNATURE_TEST_ENVIRONMENT_POLICY_OID = ObjectIdentifier("1.2.392.200149.8.5.1.0.20")
-AUTHENTICATION_POLICY_OID = ObjectIdentifier("1.2.392.200149.8.5.1.3.30")
-
-# subjectAltName otherName type-ids (jpki.md §2.2).
-NAME_OID = ObjectIdentifier("1.2.392.200149.8.5.5.1")
-NAME_SUBSTITUTE_FLAGS_OID = ObjectIdentifier("1.2.392.200149.8.5.5.2")
-SEX_OID = ObjectIdentifier("1.2.392.200149.8.5.5.3")
-DATE_OF_BIRTH_OID = ObjectIdentifier("1.2.392.200149.8.5.5.4")
-ADDRESS_OID = ObjectIdentifier("1.2.392.200149.8.5.5.5")
-ADDRESS_SUBSTITUTE_FLAGS_OID = ObjectIdentifier("1.2.392.200149.8.5.5.6")
 
 JLIS = "Japan Agency for Local Authority Information Systems"
 SIGNATURE_CA_NAME = x509.Name(
