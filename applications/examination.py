@@ -14,7 +14,7 @@ from typing import Any
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_fsm import ConcurrentTransition, can_proceed, has_transition_perm
 
@@ -100,7 +100,7 @@ def application_transition(*, actor: Any, application_id: int, name: str, reason
             application.decision_reason = reason
             if name == "grant":
                 fee = fee_of(application)
-                application_mail(application, "granted", fee=_both(fee.ja, fee.en), fee_due=fee.yen > 0)
+                application_mail(application, "granted", fee_ja=fee.ja, fee_en=fee.en, fee_due=fee.yen > 0)
                 extra["fee_yen"] = fee.yen
             else:
                 application_mail(application, "denied", reason=reason)
@@ -123,10 +123,6 @@ def _withdraw_accompanying(principal: Application, actor: Any, now: Any) -> None
         application.withdrawn_at = now
         application.save()
         _audit(actor, application, "withdraw", source, with_principal=principal.pk)
-
-
-def _both(ja: str, en: str) -> str:
-    return ja if translation.get_language() == "ja" else en
 
 
 def _received_on(application: Application) -> date:

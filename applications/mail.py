@@ -10,7 +10,7 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from applications.models import Application
+from applications.models import Application, ProcedureChoice
 from backoffice.workbench.mail import MailKind, mail_compose, mail_notify
 from backoffice.workbench.models import OutboxMessage
 
@@ -52,7 +52,7 @@ def application_mail(application: Application, name: str, **context: Any) -> Non
         "number": str(application),
         "provisional": application.provisional_number or "",
         "application": application,
-        "procedure": application.get_procedure_display(),
+        "procedure": ProcedureChoice(application.procedure).label,  # lazy: rendered in each language
         "subject": application.subject_name,
         **context,
     }

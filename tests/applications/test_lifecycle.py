@@ -198,3 +198,14 @@ def test_withdrawing_the_principal_withdraws_its_reentry(cast_apps: dict[str, An
     reentry = application.accompanying.get()
     assert reentry.state == ApplicationState.WITHDRAWN
     assert AuditEvent.objects.for_target(reentry).filter(action="application.withdraw").count() == 1
+
+
+def test_each_language_of_a_mail_names_the_procedure_in_that_language(cast_apps: dict[str, Any]) -> None:
+    from django.utils import translation
+
+    with translation.override("en"):  # as in a management command or a worker: not the recipient's language
+        filed(cast_apps)
+    body = OutboxMessage.objects.filter(recipient="an@example.com").first().body
+    japanese, english = body.split("-" * 70)
+    assert "在留期間更新" in japanese and "Extension of period of stay" not in japanese
+    assert "Extension of period of stay" in english
