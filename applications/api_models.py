@@ -64,3 +64,48 @@ class OperatorCredential(models.Model):
 
     def __str__(self) -> str:
         return self.key_id
+
+
+class SubmissionKind(models.TextChoices):
+    APPLICATION = "application", _("Application")
+    SUPPLEMENT = "supplement", _("Supplement")
+
+
+class ApiSubmission(models.Model):
+    """One accepted signed submission: what was signed (the SHA-256 of the canonical payload), by
+    which certificate, under which idempotency key, and the response given, so that a retry with
+    the same key gets the same answer and the same signed content is never filed twice."""
+
+    operator = models.ForeignKey(
+        ServiceOperator, on_delete=models.PROTECT, related_name="submissions", verbose_name=_("operator")
+    )
+    idempotency_key = models.CharField(_("idempotency key"), max_length=100)
+    kind = models.CharField(_("kind"), max_length=12, choices=SubmissionKind.choices)
+    content_sha256 = models.CharField(_("SHA-256 of the signed content"), max_length=64, unique=True)
+    signer_fingerprint = models.CharField(_("signer certificate (SHA-256)"), max_length=64)
+    revocation = models.CharField(_("revocation check"), max_length=12)
+    registration = models.ForeignKey(
+        "individuals.CardholderRegistration", on_delete=models.PROTECT, related_name="+",
+        verbose_name=_("signer"),
+    )  # fmt: skip
+    filing = models.ForeignKey(
+        "applications.Filing", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    application = models.ForeignKey(
+        "applications.Application", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    request_id = models.CharField(_("request ID"), max_length=64, blank=True)
+    status_code = models.PositiveSmallIntegerField()
+    response = models.JSONField(default=dict)
+    created_at = models.DateTimeField(_("received at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["operator", "idempotency_key"], name="api_submission_key_once")
+        ]
+        verbose_name = _("API submission")
+        verbose_name_plural = _("API submissions")
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.idempotency_key}"

@@ -92,6 +92,11 @@ class Filing(models.Model):
         Institution, on_delete=models.PROTECT, null=True, blank=True, related_name="application_filings",
         verbose_name=_("institution"),
     )  # fmt: skip
+    # Set when a private service filed it through the application API (§13 D10).
+    operator = models.ForeignKey(
+        "applications.ServiceOperator", on_delete=models.PROTECT, null=True, blank=True, related_name="filings",
+        verbose_name=_("filed through"),
+    )  # fmt: skip
     created_at = models.DateTimeField(auto_now_add=True)
     submitted_at = models.DateTimeField(_("submitted at"), null=True, blank=True)
 
@@ -371,5 +376,5 @@ class ReceiptCounter(models.Model):
         return f"{self.bureau_id} {self.year}: {self.last_serial}"
 
 
-from applications.api_models import OperatorCredential, ServiceOperator  # noqa: E402,F401  (registered with the app's models)
+from applications.api_models import ApiSubmission, OperatorCredential, ServiceOperator  # noqa: E402,F401  (registered with the app's models)
 from applications.bulk_models import BulkImport  # noqa: E402,F401  (registered with the app's models)

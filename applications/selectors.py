@@ -46,7 +46,14 @@ def application_get_for(*, user: Any, pk: int | str) -> Application:
         application: Application = (
             application_list_visible_to(user=user)
             .select_related(
-                "filing", "filer", "institution", "employee", "prefecture", "bureau", "principal", "examiner"
+                "filing__operator",
+                "filer",
+                "institution",
+                "employee",
+                "prefecture",
+                "bureau",
+                "principal",
+                "examiner",
             )
             .get(pk=pk)
         )

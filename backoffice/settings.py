@@ -220,6 +220,9 @@ JPKI_PINNED_FINGERPRINTS = env_list("JPKI_PINNED_FINGERPRINTS", [])
 # Production requires a fresh CRL for every verification; without one a signature is refused
 # with "revocation not checked". Off by default only so that a demo runs without CRLs.
 JPKI_REQUIRE_REVOCATION_CHECK = env_bool("JPKI_REQUIRE_REVOCATION_CHECK", False)
+# A signed application through the API (§13 D10) is a legal act: refused unless the signature
+# certificate's revocation was checked against a current CRL. Only a demo without CRLs turns it off.
+JPKI_API_REQUIRE_REVOCATION_CHECK = env_bool("JPKI_API_REQUIRE_REVOCATION_CHECK", True)
 JPKI_NONCE_SECONDS = env_int("JPKI_NONCE_SECONDS", 300)
 # Where the operator's fetch job drops J-LIS CRLs; the beat task imports them hourly.
 JPKI_CRL_DIR = env_str("JPKI_CRL_DIR", str(VAR_DIR / "crls"))

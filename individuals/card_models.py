@@ -145,7 +145,9 @@ class CardholderRegistration(models.Model):
     residence_card_number = models.CharField(_("residence card number"), max_length=12, blank=True)
     # The current card.
     signature_cert_fingerprint = models.CharField(max_length=64)
-    auth_cert_fingerprint = models.CharField(max_length=64, unique=True)
+    # Empty (NULL) for an identity registered through the application API (§13 D10): only the
+    # signature certificate was seen; logging in needs the card linked once (cardholder_relink).
+    auth_cert_fingerprint = models.CharField(max_length=64, unique=True, null=True, blank=True)
     certificate_not_after = models.DateTimeField(_("card certificate valid until"))
     registered_at = models.DateTimeField(_("registered at"), auto_now_add=True)
     relinked_at = models.DateTimeField(_("new card linked at"), null=True, blank=True)

@@ -44,6 +44,7 @@ from individuals.card_nonces import CardError, nonce_consume, sha256_hex, signed
 from individuals.card_trust import trust_stores
 from individuals.mail import mail_notify
 from individuals.services import free_auth_code
+from jpki.certs import PersonalInfo
 from jpki.verify import VerificationResult
 from jpki.verify import verify_signature as jpki_verify_signature
 
@@ -102,6 +103,11 @@ def _not_after(result: VerificationResult) -> datetime:
 
 def _identity_key(name: str, date_of_birth: date) -> str:
     return sha256_hex(f"{' '.join(nfkc(name).upper().split())}|{date_of_birth.isoformat()}")
+
+
+def identity_key_of(info: PersonalInfo) -> str:
+    """The key a registration is bound to, from a verified signature certificate's data."""
+    return _identity_key(info.name, info.date_of_birth)
 
 
 @dataclass(frozen=True)
@@ -246,6 +252,36 @@ def cardholder_register(
     return registration
 
 
+def cardholder_register_signed(
+    *, result: VerificationResult, certificate: bytes, details: dict[str, Any], language: str = "ja",
+    via: str = "", now: datetime | None = None,
+) -> CardholderRegistration:  # fmt: skip
+    """Registration from a verified signature alone, as the application API asks for it when the
+    signer is not registered yet (§13 D6, D10): the identity comes from the signature certificate,
+    the details from the request; no authentication certificate is bound until the card is
+    re-linked once with the card client."""
+    now = now or timezone.now()
+    info = result.personal_info
+    assert result.ok and info is not None  # only an accepted signature certificate registers
+    clean = _clean_details(details, born=info.date_of_birth, today=timezone.localdate(now))
+    key = _identity_key(info.name, info.date_of_birth)
+    if (
+        CardholderRegistration.objects.filter(identity_key=key, role=clean["role"])
+        .exclude(state=CardholderState.REVOKED)
+        .exists()
+    ):
+        raise CardError(
+            "already_registered", "この方はこの立場で既に登録済みです。",
+            "This person is already registered in this role.", status=409,
+        )  # fmt: skip
+    identity = {
+        "name": info.name, "date_of_birth": info.date_of_birth.isoformat(), "sex": str(info.sex),
+        "address": info.address, "signature_fp": hashlib.sha256(certificate).hexdigest(), "auth_fp": None,
+        "not_after": _not_after(result).isoformat(), "revocation": result.revocation, "via": via,
+    }  # fmt: skip
+    return _issue(identity=identity, key=key, clean=clean, language=language)
+
+
 def _issue(
     *, identity: dict[str, Any], key: str, clean: dict[str, str], language: str
 ) -> CardholderRegistration:
@@ -280,7 +316,7 @@ def _issue(
     audit_log(
         actor=user, action="cardholder.registered", target=registration, institution_id=None,
         data={"role": clean["role"], "relationship": clean["relationship"], "user": user.username,
-              "revocation": identity.get("revocation", "")},
+              "revocation": identity.get("revocation", ""), "via": identity.get("via") or "card_client"},
     )  # fmt: skip
     mail_notify(
         name="cardholder_registered", recipient=user, url=reverse("individuals:card_me"),

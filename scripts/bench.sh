@@ -30,3 +30,7 @@ $PY -m bench.list_views "$@"
 echo
 echo "== bulk import"
 $PY -m bench.bulk_import --rows "${BULK_BENCH_ROWS:-10000}"
+echo
+# gunicorn on a free loopback port with this environment; API_BENCH_SECONDS per endpoint.
+echo "== application API: signed submissions vs ping through gunicorn"
+$PY -m bench.api_submit --seconds "${API_BENCH_SECONDS:-10}"

@@ -8,15 +8,19 @@ import time
 import uuid
 from typing import Any
 
+from django.core import exceptions as django_exceptions
 from django.core.cache import caches
 from django.db import transaction
-from django.http import HttpRequest
+from django.http import Http404, HttpRequest
 from django.utils import timezone
+from django.utils.encoding import escape_uri_path
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import exceptions, status
 from rest_framework.authentication import BaseAuthentication, get_authorization_header
+from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.settings import api_settings
 from rest_framework.throttling import BaseThrottle
 from rest_framework.views import APIView, exception_handler
 
@@ -60,6 +64,12 @@ def client_address(request: HttpRequest) -> str:
     return str(request.META.get("REMOTE_ADDR", ""))
 
 
+def audit_path(request: HttpRequest | Request) -> str:
+    """The path as it came on the wire (percent-encoded): whatever bytes a caller put in it, the audit
+    row can store it (a decoded NUL is refused by PostgreSQL's JSON)."""
+    return escape_uri_path(request.path)
+
+
 class OperatorAuthentication(BaseAuthentication):
     def authenticate(self, request: Request) -> tuple[OperatorPrincipal, OperatorCredential] | None:
         header = get_authorization_header(request).decode("latin-1", "replace").split()
@@ -79,7 +89,7 @@ class OperatorAuthentication(BaseAuthentication):
             with transaction.atomic():  # a valid key from a wrong place is worth an audit row
                 audit_log(
                     actor=None, action="api.refused_address", target=credential.operator, institution_id=None,
-                    data={"key_id": credential.key_id, "address": address, "path": request.path},
+                    data={"key_id": credential.key_id, "address": address, "path": audit_path(request)},
                 )  # fmt: skip
             raise Problem(
                 403, "address_not_allowed", "Calls from this address are not allowed for this operator."
@@ -113,7 +123,21 @@ class OperatorRateThrottle(BaseThrottle):
         return getattr(self, "_wait", 60.0)
 
 
+def _suspicious(exc: django_exceptions.SuspiciousOperation) -> Problem:
+    """Django's refusals of a request body (too large, too many parts) as problems, not its HTML 400."""
+    too_large = (
+        django_exceptions.RequestDataTooBig,
+        django_exceptions.TooManyFieldsSent,
+        django_exceptions.TooManyFilesSent,
+    )
+    if isinstance(exc, too_large):
+        return Problem(413, "too_large", "The request has too much data or too many parts.")
+    return Problem(400, "malformed", "The request could not be read.")
+
+
 def problem_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
+    if isinstance(exc, django_exceptions.SuspiciousOperation):
+        exc = _suspicious(exc)
     response = exception_handler(exc, context)
     if response is None:
         return None  # a real fault: Django's 500 (and the error log), never a problem document lie
@@ -127,12 +151,14 @@ def problem_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
         code = "unauthenticated"
     elif isinstance(exc, exceptions.Throttled):
         code = "rate_limited"
-    elif isinstance(exc, exceptions.NotFound):
+    elif isinstance(exc, exceptions.NotFound | Http404):
         code = "not_found"
-    elif isinstance(exc, exceptions.PermissionDenied):
+    elif isinstance(exc, exceptions.PermissionDenied | django_exceptions.PermissionDenied):
         code = "forbidden"
     elif isinstance(exc, exceptions.MethodNotAllowed):
         code = "method_not_allowed"
+    elif isinstance(exc, exceptions.NotAcceptable):
+        code = "not_acceptable"
     elif isinstance(exc, exceptions.ParseError | exceptions.UnsupportedMediaType):
         code = "malformed"
     detail = exc.detail if isinstance(exc, exceptions.APIException) and isinstance(exc.detail, str) else ""
@@ -158,12 +184,39 @@ def _status_text(code: int) -> str:
     return HTTPStatus(code).phrase
 
 
+class _NoFormatOverride:
+    URL_FORMAT_OVERRIDE = None
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(api_settings, name)
+
+
+class OperatorContentNegotiation(DefaultContentNegotiation):
+    """DRF's negotiation on the Accept header alone: ``?format=`` is no switch of this API (DRF would
+    answer an unknown format with a 404 for an endpoint that exists)."""
+
+    settings = _NoFormatOverride()
+
+
+def _nul_errors(request: Request, path_parameters: dict[str, Any]) -> list[dict[str, str]]:
+    """Parameters holding a NUL character, which no text column can store (PostgreSQL refuses it
+    with an error): they are bad input, to be refused before any lookup."""
+    where = list(path_parameters.items())
+    where += [(name, value) for name, values in request.query_params.lists() for value in [name, *values]]
+    names = sorted({name for name, value in where if "\x00" in str(value)})
+    return [
+        {"field": name, "code": "nul", "ja": "NUL文字は使えません。", "en": "A NUL character is not allowed."}
+        for name in names
+    ]
+
+
 class OperatorAPIView(APIView):
     """Every endpoint: operator authentication, the rate limit, a request id, an audit event."""
 
     authentication_classes = [OperatorAuthentication]
     throttle_classes = [OperatorRateThrottle]
     permission_classes: list[Any] = []
+    content_negotiation_class = OperatorContentNegotiation
 
     def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
         # One id per request: the one RequestIdMiddleware gave (the caller's X-Request-ID if sane),
@@ -172,6 +225,9 @@ class OperatorAPIView(APIView):
         super().initial(request, *args, **kwargs)
         if not isinstance(request.user, OperatorPrincipal):
             raise Problem(401, "unauthenticated", "Send Authorization: Bearer <key id>.<secret>.")
+        errors = _nul_errors(request, kwargs)
+        if errors:
+            raise Problem(400, "invalid", "A parameter holds a NUL character (see errors).", errors=errors)
 
     def finalize_response(self, request: Request, response: Any, *args: Any, **kwargs: Any) -> Any:
         response = super().finalize_response(request, response, *args, **kwargs)
@@ -181,7 +237,7 @@ class OperatorAPIView(APIView):
             with transaction.atomic():
                 audit_log(
                     actor=None, action="api.call", target=principal.operator, institution_id=None,
-                    data={"request_id": request_id, "method": request.method, "path": request.path,
+                    data={"request_id": request_id, "method": request.method, "path": audit_path(request),
                           "status": response.status_code, "key_id": principal.credential.key_id},
                 )  # fmt: skip
             OperatorCredential.objects.filter(pk=principal.credential.pk).update(last_used_at=timezone.now())

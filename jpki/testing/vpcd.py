@@ -28,7 +28,7 @@ import sys
 import threading
 import time
 from collections.abc import Sequence
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from types import FrameType
 
@@ -187,14 +187,18 @@ def card_certificates(keys: CardKeys) -> dict[str, x509.Certificate]:
 
 
 def export_card(
-    keys: CardKeys, directory: Path, *, auth_pin: str, signature_password: str, port: int
-) -> None:
-    """Write the card's four certificates (``<kind>.der`` and ``.pem``) and ``card.json``.
+    keys: CardKeys, directory: Path, *, auth_pin: str, signature_password: str, port: int,
+    crls: dict[str, bytes] | None = None,
+) -> None:  # fmt: skip
+    """Write the card's four certificates (``<kind>.der`` and ``.pem``), the CAs' current CRLs
+    (``<kind>_ca.crl``, DER, when given) and ``card.json``.
 
     ``card.json`` is written last, so its presence means the export is complete. No private key
     is written.
     """
     directory.mkdir(parents=True, exist_ok=True)
+    for kind, der in (crls or {}).items():
+        _write(directory / f"{kind}_ca.crl", der)
     fingerprints = {}
     for kind, cert in card_certificates(keys).items():
         der = cert.public_bytes(Encoding.DER)
@@ -319,9 +323,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     if args.export_dir is not None:
+        # A week's CRLs (nothing revoked), so that a server can check revocation for this card.
+        now = datetime.now(UTC)
+        until = now + timedelta(days=7)
+        pki = default_pki()
+        crls = {
+            "signature": pki.crl(kind="signature", this_update=now, next_update=until),
+            "auth": pki.crl(kind="authentication", this_update=now, next_update=until),
+        }
         export_card(
-            keys, args.export_dir, auth_pin=args.pin, signature_password=args.password, port=args.port
-        )
+            keys, args.export_dir, auth_pin=args.pin, signature_password=args.password, port=args.port,
+            crls={name: crl.public_bytes(Encoding.DER) for name, crl in crls.items()},
+        )  # fmt: skip
     signal.signal(signal.SIGTERM, _terminate)
     client = VpcdCardClient(card, args.host, args.port, log_apdus=args.log_apdus)
     try:

@@ -452,3 +452,15 @@ def test_a_valid_key_from_a_wrong_address_is_refused_and_audited(token: str) -> 
     (event,) = AuditEvent.objects.filter(action="api.refused_address")
     assert event.data["address"] == "198.51.100.7"
     assert token.split(".", 1)[1] not in str(event.data)
+
+
+@pytest.mark.parametrize(
+    "path", ["/api/v1/ping/", "/api/v2/ping", "/api/v1/applications/P-1%2F2/supplement/x"]
+)
+def test_a_path_that_names_no_endpoint_is_a_problem_not_an_html_page(path: str) -> None:
+    response = Client().get(path, HTTP_X_REQUEST_ID="order-4711-unknown")
+    assert response.status_code == 404
+    assert response["Content-Type"] == "application/problem+json"
+    body = response.json()
+    assert body["code"] == "not_found" and body["request_id"] == "order-4711-unknown"
+    assert set(body) >= PROBLEM_KEYS

@@ -261,6 +261,11 @@ COVERED_ELSEWHERE = {
     # The API authenticates operators itself (bearer token, address, rate limit), and its schema and
     # docs are public: tests/applications/test_api_ping.py
     "api_ping",
+    # The signed-submission endpoints: tests/applications/test_api_submit.py and their neighbours
+    "api_applications",
+    "api_application",
+    "api_supplement",
+    "api_unknown",
     "api_schema",
     "api_docs",
     *(f"institutions:{k}_delete" for k in ENTITY_KEYS),

@@ -110,6 +110,11 @@ NOT_TYPED: dict[str, str] = {
     "applications.BulkImport.sha256": "a hash",
     "applications.ServiceOperator.corporate_number": "13 digits with the D14 check digit (operator_register)",
     "applications.OperatorCredential.key_id": "generated: zk_ and 16 hex digits",
+    "applications.ApiSubmission.idempotency_key": "the caller's key, refused when it reads as a My Number (api/views.py)",
+    "applications.ApiSubmission.content_sha256": "a SHA-256 in hex",
+    "applications.ApiSubmission.signer_fingerprint": "a SHA-256 in hex",
+    "applications.ApiSubmission.revocation": "one of checked / not_checked",
+    "applications.ApiSubmission.request_id": "RequestIdMiddleware's id: a My-Number-shaped caller id is replaced",
     "applications.OperatorCredential.secret_hmac": "a keyed hash (HMAC-SHA256) of the secret",
 }
 

@@ -855,3 +855,20 @@ def test_a_crl_issued_after_the_verification_time(
     assert (result.ok, result.revocation) == (True, "not_checked")
     after = raw(keys, "signature", store=store, at=revoked_at + timedelta(microseconds=1), crls=crls)
     assert (after.ok, after.reason) == (False, "revoked")
+
+
+def test_a_certificate_whose_key_algorithm_is_unknown_is_malformed_not_an_error(
+    card_keys: CardKeys, store: TrustStore, now: datetime
+) -> None:
+    # Found by the property test above: a flipped bit in rsaEncryption's OID made public_key() raise
+    # UnsupportedAlgorithm, which escaped as an exception instead of a "malformed" result.
+    rsa_encryption = bytes.fromhex("06092a864886f70d010101")
+    cert = der(card_keys.signature_cert)
+    assert rsa_encryption in cert
+    broken = cert.replace(rsa_encryption, rsa_encryption[:-1] + b"\x03", 1)
+    result = verify_signature(
+        certificate=broken, signature=sign_pkcs1_sha256(card_keys.signature_key, NONCE), data=NONCE,
+        purpose="signature", store=store, crls=None, at=now,
+    )  # fmt: skip
+    assert (result.ok, result.reason) == (False, "malformed")
+    assert "UnsupportedAlgorithm" in result.detail or "algorithm" in result.detail.lower()
