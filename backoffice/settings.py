@@ -189,6 +189,7 @@ CELERY_TASK_ROUTES = {
 }
 CELERY_BEAT_SCHEDULE = {
     "outbox-flush": {"task": "workbench.outbox_flush", "schedule": 60.0},
+    "exports-expire": {"task": "workbench.exports_expire", "schedule": crontab(minute=15)},
     "audit-verify-nightly": {"task": "audit.verify_all", "schedule": 24 * 3600.0},
     "auth-ids-daily": {"task": "usage_requests.daily", "schedule": crontab(hour=1, minute=30)},
     "jpki-crls": {"task": "individuals.crls_import", "schedule": crontab(minute=15)},
@@ -233,6 +234,10 @@ WORKBENCH_PAGE_SIZE = env_int("WORKBENCH_PAGE_SIZE", 50)
 # keeps a list over a million rows from scanning them all for a number.
 WORKBENCH_COUNT_CAP = env_int("WORKBENCH_COUNT_CAP", 10_000)
 WORKBENCH_EXPORT_MAX_ROWS = env_int("WORKBENCH_EXPORT_MAX_ROWS", 200_000)
+# An export this small is written in the request and downloaded at once; larger ones go to the worker.
+WORKBENCH_EXPORT_INLINE_ROWS = env_int("WORKBENCH_EXPORT_INLINE_ROWS", 2_000)
+# A finished export's download link works this long; the hourly task then deletes the file.
+WORKBENCH_EXPORT_LINK_HOURS = env_int("WORKBENCH_EXPORT_LINK_HOURS", 24)
 
 LOGGING = {
     "version": 1,

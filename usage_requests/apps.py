@@ -19,14 +19,35 @@ class UsageRequestsConfig(AppConfig):
             register_record_kind,
         )
         from usage_requests import selectors
+        from usage_requests.id_lists import AUTH_IDS, REVOCATIONS
         from usage_requests.lists import USAGE_REQUESTS
         from usage_requests.models import UsageRequest
 
         user_logged_in.connect(_remember_auth_id, dispatch_uid="zairyu_remember_auth_id")
         register_list(USAGE_REQUESTS)
+        register_list(AUTH_IDS)
+        register_list(REVOCATIONS)
         register_menu(
             MenuEntry(
                 _("Usage requests"), "usage_requests:list", Cap.USAGE_REQUEST_VIEW, 200, _("Usage requests")
+            )
+        )
+        register_menu(
+            MenuEntry(
+                _("Authentication IDs"),
+                "usage_requests:auth_ids",
+                Cap.USAGE_REQUEST_VIEW,
+                210,
+                _("Usage requests"),
+            )
+        )
+        register_menu(
+            MenuEntry(
+                _("Revocations"),
+                "usage_requests:revocations",
+                Cap.USAGE_REQUEST_VIEW,
+                220,
+                _("Usage requests"),
             )
         )
         register_record_kind(

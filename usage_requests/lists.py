@@ -42,17 +42,53 @@ OPEN = (RequestState.SUBMITTED, RequestState.UNDER_REVIEW, RequestState.RECOMMEN
 
 
 class UsageRequestResource(resources.ModelResource):
+    """The list's export, with the rule results of the request's latest evaluation.
+
+    The export's rows come with their institution and review (``select_related``): the rule
+    results are a JSON column of the review, and the bureaus (a handful) are read once per
+    export, so no cell asks the database anything.
+    """
+
     institution = fields.Field(attribute="institution__name", column_name="institution")
-    bureau = fields.Field(attribute="review__bureau__name_ja", column_name="bureau")
+    bureau = fields.Field(column_name="bureau")
     outcome = fields.Field(attribute="review__outcome", column_name="outcome")
     due_on = fields.Field(attribute="review__due_on", column_name="due_on")
     assignee = fields.Field(attribute="review__assignee__username", column_name="assignee")
+    rule_results = fields.Field(column_name="rule_results")
 
     class Meta:
         model = UsageRequest
         fields = ("id", "kind", "channel", "state", "institution", "bureau", "submitted_on", "due_on", "outcome",
-                  "assignee")  # fmt: skip
+                  "assignee", "rule_results")  # fmt: skip
         export_order = fields
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self._bureaus: dict[int, str] | None = None
+
+    def dehydrate_bureau(self, obj: UsageRequest) -> str:
+        review = obj.review
+        if review is None:
+            return ""
+        if self._bureaus is None:
+            from backoffice.accounts.models import RegionalBureau
+
+            self._bureaus = dict(RegionalBureau.objects.values_list("pk", "name_ja"))
+        return self._bureaus.get(review.bureau_id, "")
+
+    def dehydrate_rule_results(self, obj: UsageRequest) -> str:
+        """``CODE: outcome`` per requirement, in the evaluation's order; a needs_review item the
+        reviewer settled shows both (``REQ-X: needs_review → pass``)."""
+        review = obj.review
+        if review is None:
+            return ""
+        overrides = review.overrides or {}
+        cells = []
+        for result in review.results or []:
+            code, outcome = result.get("code", ""), result.get("outcome", "")
+            settled = overrides.get(code) if outcome == "needs_review" else None
+            cells.append(f"{code}: {outcome} → {settled['outcome']}" if settled else f"{code}: {outcome}")
+        return "; ".join(cells)
 
 
 def _sla_for_page() -> Callable[[UsageRequest], Any]:

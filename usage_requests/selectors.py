@@ -91,6 +91,14 @@ def usage_request_list_visible_to(*, user: Any) -> QuerySet[UsageRequest]:
     return qs.none()
 
 
+def auth_id_list_visible_to(*, user: Any) -> QuerySet[AuthenticationId]:
+    """Fails closed. The authentication IDs issued on the requests the user may see
+    (``usage_request_list_visible_to``): a bureau its jurisdiction's, auditors and
+    administrators all, filers their institutions'."""
+    visible = usage_request_list_visible_to(user=user).values("pk")
+    return AuthenticationId.objects.filter(usage_request_id__in=visible)
+
+
 def usage_request_get_for(*, user: Any, pk: int | str) -> UsageRequest:
     try:
         return (

@@ -22,6 +22,7 @@ from reviews.decisions import sla_state
 from reviews.presentation import result_rows
 from usage_requests import document_services, id_services, selectors, services
 from usage_requests.forms import UsageRequestForm
+from usage_requests.id_lists import AUTH_IDS, REVOCATIONS
 from usage_requests.lists import FINISHED, SLA_LABELS, USAGE_REQUESTS
 from usage_requests.models import DocumentKind, RequestState, _is_bureau_reviewer
 
@@ -29,6 +30,16 @@ from usage_requests.models import DocumentKind, RequestState, _is_bureau_reviewe
 @requires(Cap.USAGE_REQUEST_VIEW)
 def request_list(request: HttpRequest) -> HttpResponse:
     return list_page(request, USAGE_REQUESTS)
+
+
+@requires(Cap.USAGE_REQUEST_VIEW)
+def auth_id_list(request: HttpRequest) -> HttpResponse:
+    return list_page(request, AUTH_IDS)
+
+
+@requires(Cap.USAGE_REQUEST_VIEW)
+def revocation_list(request: HttpRequest) -> HttpResponse:
+    return list_page(request, REVOCATIONS)
 
 
 @requires(Cap.USAGE_REQUEST_FILE)

@@ -67,7 +67,6 @@ _STAFF_CAPS = frozenset(
         Cap.WORKBENCH,
         Cap.ACTIVITY_MANAGE,
         Cap.COMMENT_POST,
-        Cap.EXPORT,
         Cap.INSTITUTION_VIEW,
         Cap.INSTITUTION_EDIT,
         Cap.INSTITUTION_CLOSE,
@@ -84,7 +83,6 @@ _REVIEWER_CAPS = frozenset(
         Cap.WORKBENCH,
         Cap.ACTIVITY_MANAGE,
         Cap.COMMENT_POST,
-        Cap.EXPORT,
         Cap.INSTITUTION_VIEW,
         Cap.INSTITUTION_CREATE,
         Cap.INSTITUTION_EDIT,
@@ -109,7 +107,9 @@ ROLE_CAPABILITIES: dict[str, frozenset[str]] = {
     Role.SUPPORT_ORG_STAFF: _STAFF_CAPS - {Cap.DELEGATION_MANAGE},
     Role.PUBLIC_INTEREST_STAFF: _STAFF_CAPS - {Cap.DELEGATION_MANAGE},
     Role.REVIEWER: _REVIEWER_CAPS,
-    Role.SUPERVISOR: _REVIEWER_CAPS,
+    # Exporting is a permission of its own (backoffice/access/exports.py): by default supervising
+    # reviewers and auditors only.
+    Role.SUPERVISOR: _REVIEWER_CAPS | {Cap.EXPORT},
     # Auditors read everything and change nothing: no edit, comment or activity caps.
     Role.AUDITOR: frozenset(
         {

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import hashlib
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
@@ -49,6 +50,36 @@ def export_columns(resource: Any, model: Any) -> tuple[list[str], list[Callable[
     return headers, getters
 
 
+class UnencodableCells(ValueError):
+    """Cells whose characters Shift_JIS (CP932) cannot hold: reported, never silently replaced."""
+
+    def __init__(self, cells: list[tuple[int, str, str]], more: int) -> None:
+        self.cells = cells  # (row number in the file, column header, the characters)
+        self.more = more
+        listed = "; ".join(f"row {row} “{column}”: {chars}" for row, column, chars in cells)
+        super().__init__(f"{listed}{f' (and {more} more)' if more else ''}")
+
+
+MAX_REPORTED_CELLS = 20
+
+
+def _unencodable(value: Any, encoding: str) -> str:
+    text = value if isinstance(value, str) else str(value)
+    try:
+        text.encode(encoding)
+    except UnicodeEncodeError:
+        return "".join(sorted({c for c in text if not _fits(c, encoding)}))
+    return ""
+
+
+def _fits(character: str, encoding: str) -> bool:
+    try:
+        character.encode(encoding)
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def write_rows(
     *,
     path: Path,
@@ -57,18 +88,38 @@ def write_rows(
     rows: Iterable[list[Any]],
     progress: Callable[[int], None],
     every: int = 500,
+    encoding: str = "utf-8-sig",
 ) -> int:
+    """Stream the rows into ``path``: CSV row by row (constant memory), XLSX through openpyxl's
+    write-only mode. A Shift_JIS CSV is checked cell by cell; any character it cannot hold stops
+    the export with every such cell listed (UnencodableCells), and no file is left."""
     count = 0
     if file_format == "csv":
-        # UTF-8 with BOM: Excel on Japanese Windows otherwise reads it as Shift_JIS.
-        with path.open("w", encoding="utf-8-sig", newline="") as handle:
+        # UTF-8 with BOM by default: Excel on Japanese Windows otherwise reads it as Shift_JIS.
+        strict = encoding != "utf-8-sig"
+        bad: list[tuple[int, str, str]] = []
+        more = 0
+        with path.open(
+            "w", encoding=encoding, errors="replace" if strict else "strict", newline=""
+        ) as handle:
             writer = csv.writer(handle)
             writer.writerow(headers)
             for row in rows:
-                writer.writerow([spreadsheet_safe(v) for v in row])
+                cells = [spreadsheet_safe(v) for v in row]
                 count += 1
+                if strict:
+                    for header, cell in zip(headers, cells, strict=False):
+                        chars = _unencodable(cell, encoding) if isinstance(cell, str) else ""
+                        if chars and len(bad) < MAX_REPORTED_CELLS:
+                            bad.append((count + 1, header, chars))
+                        elif chars:
+                            more += 1
+                writer.writerow(cells)
                 if count % every == 0:
                     progress(count)
+        if bad:
+            path.unlink(missing_ok=True)
+            raise UnencodableCells(bad, more)
     else:
         from openpyxl import Workbook
 
@@ -83,3 +134,11 @@ def write_rows(
         book.save(path)
     progress(count)
     return count
+
+
+def file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()

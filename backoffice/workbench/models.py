@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 from django.conf import settings
 from django.db import models
@@ -111,19 +112,29 @@ class ExportJob(models.Model):
     title = models.CharField(max_length=200)
     params = models.JSONField(default=dict)
     file_format = models.CharField(max_length=4, choices=[("csv", "CSV"), ("xlsx", "XLSX")])
+    # CSV only: UTF-8 with a BOM (Excel opens it), or Shift_JIS (CP932) on request.
+    encoding = models.CharField(
+        max_length=10, default="utf-8-sig",
+        choices=[("utf-8-sig", _("UTF-8 (with BOM)")), ("cp932", _("Shift_JIS (CP932)"))],
+    )  # fmt: skip
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
     total = models.PositiveIntegerField(null=True, blank=True)
     done = models.PositiveIntegerField(default=0)
     file_name = models.CharField(max_length=255, blank=True)
     error = models.TextField(blank=True)
+    sha256 = models.CharField(_("SHA-256 of the file"), max_length=64, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     finished_at = models.DateTimeField(null=True, blank=True)
+    expires_at = models.DateTimeField(_("download link valid until"), null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at"]
 
     def __str__(self) -> str:
         return f"{self.title} ({self.file_format})"
+
+    def expired(self, now: Any) -> bool:
+        return self.expires_at is not None and now >= self.expires_at
 
     @property
     def percent(self) -> int:

@@ -7,7 +7,7 @@ from datetime import date
 from typing import Any
 
 from django.contrib.auth import get_user_model
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -156,22 +156,33 @@ def activity_mark_done(*, actor: Any, activity_id: int) -> Activity:
 
 
 def export_job_create(
-    *, actor: Any, list_key: str, title: str, params: dict[str, Any], file_format: str
-) -> ExportJob:
+    *, actor: Any, list_key: str, title: str, params: dict[str, Any], file_format: str,
+    encoding: str = "utf-8-sig", in_background: bool = True,
+) -> ExportJob:  # fmt: skip
+    """An export of one list (出力), if the actor's role may export it. In the background by
+    default; ``in_background=False`` leaves the building to the caller (a small export)."""
+    from backoffice.access.exports import may_export
+
+    if not may_export(getattr(actor, "role", None), list_key):
+        raise PermissionDenied
     if file_format not in {"csv", "xlsx"}:
         raise ValidationError({"format": _("Choose CSV or XLSX.")})
+    if encoding not in {"utf-8-sig", "cp932"}:
+        raise ValidationError({"encoding": _("Choose UTF-8 or Shift_JIS.")})
     with transaction.atomic():
         job = ExportJob.objects.create(
-            user=actor, list_key=list_key, title=title, params=params, file_format=file_format
-        )
+            user=actor, list_key=list_key, title=title, params=params, file_format=file_format,
+            encoding=encoding if file_format == "csv" else "utf-8-sig",
+        )  # fmt: skip
         audit_log(
             actor=actor,
             action="export.requested",
             target=job,
             institution_id=None,
-            data={"list": list_key, "params": params, "format": file_format},
+            data={"list": list_key, "params": params, "format": file_format, "encoding": job.encoding},
         )
-        from backoffice.workbench.tasks import export_run
+        if in_background:
+            from backoffice.workbench.tasks import export_run
 
-        transaction.on_commit(lambda: export_run.delay(job.pk), robust=True)
+            transaction.on_commit(lambda: export_run.delay(job.pk), robust=True)
     return job

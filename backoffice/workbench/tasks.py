@@ -11,8 +11,10 @@ from django.contrib.auth import get_user_model
 from django.core.mail import send_mail
 from django.db import transaction
 from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 
-from backoffice.workbench.exports import export_columns, write_rows
+from backoffice.audit.services import audit_log
+from backoffice.workbench.exports import UnencodableCells, export_columns, file_sha256, write_rows
 from backoffice.workbench.lists import ListParams, filtered_queryset, ordered
 from backoffice.workbench.models import ExportJob, OutboxMessage
 from backoffice.workbench.registry import LIST_SPECS
@@ -87,6 +89,13 @@ def export_dir() -> Path:
     name="workbench.export_run", acks_late=True, ignore_result=True, time_limit=3600, soft_time_limit=3500
 )
 def export_run(job_id: int) -> str:
+    return export_build(job_id)
+
+
+def export_build(job_id: int) -> str:
+    """Write the job's file (in the worker, or in the request for a small export), then record its
+    row count and SHA-256 and audit both with the filter; the download link expires after
+    WORKBENCH_EXPORT_LINK_HOURS."""
     job = ExportJob.objects.select_related("user").get(pk=job_id)
     if job.status == ExportJob.Status.DONE:
         return job.file_name
@@ -103,6 +112,7 @@ def export_run(job_id: int) -> str:
     with translation.override(job.params.get("lang") or settings.LANGUAGE_CODE):
         headers, getters = export_columns(spec.export_resource(), spec.model)
     file_name = f"export-{job.pk}-{spec.key}.{job.file_format}"
+    path = export_dir() / file_name
 
     def rows():  # type: ignore[no-untyped-def]
         with translation.override(job.params.get("lang") or settings.LANGUAGE_CODE):
@@ -114,16 +124,53 @@ def export_run(job_id: int) -> str:
 
     try:
         count = write_rows(
-            path=export_dir() / file_name,
-            file_format=job.file_format,
-            headers=headers,
-            rows=rows(),
-            progress=progress,
-        )
+            path=path, file_format=job.file_format, headers=headers, rows=rows(), progress=progress,
+            encoding=job.encoding if job.file_format == "csv" else "utf-8-sig",
+        )  # fmt: skip
+    except UnencodableCells as exc:
+        with translation.override(job.params.get("lang") or settings.LANGUAGE_CODE):
+            cells = "; ".join(
+                _("row %(row)s “%(column)s”: %(chars)s") % {"row": row, "column": column, "chars": chars}
+                for row, column, chars in exc.cells
+            ) + (_(" (and %(more)s more)") % {"more": exc.more} if exc.more else "")
+            error = _("Shift_JIS cannot hold these characters; export as UTF-8 instead: %(cells)s") % {
+                "cells": cells
+            }
+        _export_failed(job, error, cells=[list(c) for c in exc.cells])
+        return ""
     except Exception as exc:
-        ExportJob.objects.filter(pk=job.pk).update(status=ExportJob.Status.FAILED, error=str(exc)[:2000])
+        _export_failed(job, str(exc))
         raise
-    ExportJob.objects.filter(pk=job.pk).update(
-        status=ExportJob.Status.DONE, done=count, file_name=file_name, finished_at=timezone.now()
-    )
+    digest = file_sha256(path)
+    now = timezone.now()
+    with transaction.atomic():
+        ExportJob.objects.filter(pk=job.pk).update(
+            status=ExportJob.Status.DONE, done=count, file_name=file_name, finished_at=now, sha256=digest,
+            expires_at=now + timedelta(hours=settings.WORKBENCH_EXPORT_LINK_HOURS),
+        )  # fmt: skip
+        audit_log(
+            actor=user, action="export.completed", target=job, institution_id=None,
+            data={"list": job.list_key, "filter": job.params, "format": job.file_format, "encoding": job.encoding,
+                  "rows": count, "sha256": digest},
+        )  # fmt: skip
     return file_name
+
+
+def _export_failed(job: ExportJob, error: str, **data: Any) -> None:
+    with transaction.atomic():
+        ExportJob.objects.filter(pk=job.pk).update(status=ExportJob.Status.FAILED, error=error[:2000])
+        audit_log(
+            actor=job.user, action="export.failed", target=job, institution_id=None,
+            data={"list": job.list_key, "filter": job.params, "error": error[:500], **data},
+        )  # fmt: skip
+
+
+@shared_task(name="workbench.exports_expire", ignore_result=True)
+def exports_expire() -> int:
+    """Delete the files whose download link has expired (the job and its audit stay)."""
+    removed = 0
+    for job in ExportJob.objects.filter(expires_at__lte=timezone.now()).exclude(file_name=""):
+        (export_dir() / job.file_name).unlink(missing_ok=True)
+        ExportJob.objects.filter(pk=job.pk).update(file_name="")
+        removed += 1
+    return removed

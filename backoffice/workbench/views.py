@@ -16,11 +16,13 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from backoffice.access.decorators import authenticated, requires
+from backoffice.access.exports import may_export
 from backoffice.access.roles import Cap
 from backoffice.workbench.forms import ActivityForm, CommentForm
 from backoffice.workbench.lists import (
     ListParams,
     ListSpec,
+    filtered_queryset,
     group_rows,
     narrowed_queryset,
     ordered,
@@ -66,6 +68,33 @@ def _chosen_columns(request: HttpRequest, spec: ListSpec) -> list[str]:
     return [c.key for c in spec.columns if c.default]
 
 
+def _export(request: HttpRequest, spec: ListSpec, params: ListParams, export_format: str) -> HttpResponse:
+    """A small export is written now and downloaded at once; a larger one goes to the worker and
+    the user watches its progress."""
+    from backoffice.workbench.tasks import export_build
+
+    user = request.user
+    count = (
+        filtered_queryset(spec, user, params).order_by()[: settings.WORKBENCH_EXPORT_INLINE_ROWS + 1].count()
+    )
+    small = count <= settings.WORKBENCH_EXPORT_INLINE_ROWS
+    try:
+        job = export_job_create(
+            actor=user, list_key=spec.key, title=str(spec.title),
+            params={**params.as_dict(), "lang": request.LANGUAGE_CODE},  # type: ignore[attr-defined]
+            file_format=export_format, encoding=request.GET.get("encoding") or "utf-8-sig", in_background=not small,
+        )  # fmt: skip
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+        return HttpResponseRedirect(request.path)
+    if small:
+        export_build(job.pk)
+        job.refresh_from_db()
+        if job.status == ExportJob.Status.DONE:
+            return export_download(request, job.pk)
+    return HttpResponseRedirect(reverse("workbench:export_detail", args=[job.pk]))
+
+
 def list_page(request: HttpRequest, spec: ListSpec, *, template: str = "workbench/list.html") -> HttpResponse:
     """Render any registered list. The caller's view has already checked the capability."""
     user = request.user
@@ -74,16 +103,9 @@ def list_page(request: HttpRequest, spec: ListSpec, *, template: str = "workbenc
     params = ListParams.from_querydict(request.GET, request.GET.getlist)
     export_format = request.GET.get("export")
     if export_format:
-        if not user.can(Cap.EXPORT) or spec.export_resource is None:  # type: ignore[union-attr]
+        if not may_export(user.role, spec.key) or spec.export_resource is None:  # type: ignore[union-attr]
             raise PermissionDenied
-        job = export_job_create(
-            actor=user,
-            list_key=spec.key,
-            title=str(spec.title),
-            params={**params.as_dict(), "lang": request.LANGUAGE_CODE},  # type: ignore[attr-defined]
-            file_format=export_format,
-        )
-        return HttpResponseRedirect(reverse("workbench:export_detail", args=[job.pk]))
+        return _export(request, spec, params, export_format)
     narrowed = narrowed_queryset(spec, user, params)
     group = spec.group_by(params.group)
     groups = None
@@ -129,7 +151,7 @@ def list_page(request: HttpRequest, spec: ListSpec, *, template: str = "workbenc
             for key in ("q", "f", "group", "gv", "sort")
         },
         "bulk_actions": bulk_actions,
-        "can_export": user.can(Cap.EXPORT) and spec.export_resource is not None,  # type: ignore[union-attr]
+        "can_export": may_export(user.role, spec.key) and spec.export_resource is not None,  # type: ignore[union-attr]
         "can_create": bool(spec.create_url_name) and user.can(spec.create_capability),  # type: ignore[union-attr]
         "link_actions": [a for a in spec.link_actions if user.can(a.capability)],  # type: ignore[union-attr]
     }
@@ -258,6 +280,8 @@ def export_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @requires(Cap.EXPORT)
 def export_download(request: HttpRequest, pk: int) -> HttpResponse:
     job = get_object_or_404(ExportJob, pk=pk, user=request.user, status=ExportJob.Status.DONE)
+    if job.expired(timezone.now()) or not job.file_name:
+        return render(request, "workbench/export.html", {"job": job, "expired": True}, status=410)
     path = export_dir() / job.file_name
     if not path.exists():
         raise Http404

@@ -87,7 +87,8 @@ TABLE: list[tuple[str, Any, dict[str, int]]] = [
     ("workbench:home", (), expect(200)),
     ("workbench:activities", (), only(EDITORS)),
     ("workbench:notifications", (), expect(200)),
-    ("workbench:exports", (), back_office()),
+    # Exporting is a permission of its own: supervising reviewers and auditors (access/exports.py).
+    ("workbench:exports", (), only({"supervisor_tokyo", "auditor"})),
     ("audit:events", (), only({"auditor", "admin"})),
     ("audit:verify", (), only({"auditor", "admin"})),
     ("institutions:list", (), back_office()),
@@ -134,6 +135,9 @@ TABLE: list[tuple[str, Any, dict[str, int]]] = [
     ("reviews:what_if", (), only(EDITORS)),
     ("usage_requests:list", (), back_office()),
     ("usage_requests:delegations", (), back_office()),
+    # Read-only lists, scoped like the request list (tests/backoffice/test_export_resources.py).
+    ("usage_requests:auth_ids", (), back_office()),
+    ("usage_requests:revocations", (), back_office()),
     (  # POST only: those who may reach it get 405 on GET; the service then decides who withdraws.
         "usage_requests:delegation_withdraw",
         lambda c: [c["company"].delegations_given.first().pk],

@@ -139,10 +139,13 @@ def test_spreadsheet_cells_are_made_safe(value: Any, expected: Any) -> None:
 
 
 @pytest.mark.django_db
-def test_export_request_creates_a_job_with_the_current_filter(client_for: Any, cast: dict[str, Any]) -> None:
+def test_export_request_creates_a_job_with_the_current_filter(
+    client_for: Any, cast: dict[str, Any], settings: Any
+) -> None:
     from backoffice.workbench.tasks import export_run
 
-    client = client_for("reviewer_tokyo")
+    settings.WORKBENCH_EXPORT_INLINE_ROWS = 0  # every export goes to the worker here
+    client = client_for("supervisor_tokyo")
     response = client.get(reverse("institutions:list"), {"f": "cat34", "q": "みどり", "export": "csv"})
     job = ExportJob.objects.get()
     assert response.status_code == 302 and response["Location"] == reverse(
@@ -161,7 +164,8 @@ def test_export_request_creates_a_job_with_the_current_filter(client_for: Any, c
     header, first = text.splitlines()[:2]
     assert "法人番号" in header, "headers are the fields' names in the user's language"
     assert "所属機関" in first and "accepting" not in first, "choices are exported as their labels"
-    assert client_for("hr").get(reverse("workbench:export_download", args=[job.pk])).status_code == 404
+    assert client_for("hr").get(reverse("workbench:export_download", args=[job.pk])).status_code == 403
+    assert client_for("auditor").get(reverse("workbench:export_download", args=[job.pk])).status_code == 404
     assert client.get(reverse("workbench:export_download", args=[job.pk])).status_code == 200
 
 

@@ -214,9 +214,10 @@ def test_create_and_edit_pages(cast: dict[str, Any], client_for: Any, code_table
     assert AgentRegisterEntry.objects.get().note == "更新"
 
 
-def test_export_of_the_register(cast: dict[str, Any], client_for: Any, entry: Any) -> None:
+def test_export_of_the_register(cast: dict[str, Any], client_for: Any, entry: Any, settings: Any) -> None:
     from unittest import mock
 
+    settings.WORKBENCH_EXPORT_INLINE_ROWS = 0  # to the worker, run here below
     with mock.patch("backoffice.workbench.tasks.export_run.delay"):
         response = client_for("auditor").get(reverse("individuals:register_list"), {"export": "csv"})
     assert response.status_code == 302

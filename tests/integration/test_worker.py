@@ -7,6 +7,7 @@ from __future__ import annotations
 import csv
 import email
 import email.policy
+import hashlib
 import uuid
 from pathlib import Path
 from typing import Any
@@ -15,6 +16,7 @@ import pytest
 from django.conf import settings
 from django.utils import translation
 
+from backoffice.audit.models import AuditEvent
 from backoffice.workbench.exports import export_columns
 from backoffice.workbench.models import ExportJob, Notification, OutboxMessage
 from backoffice.workbench.registry import RECORD_KINDS
@@ -57,7 +59,7 @@ def _read_export(path: Path, file_format: str) -> list[list[Any]]:
 @pytest.mark.parametrize("file_format", ["csv", "xlsx"])
 def test_export_job_is_run_by_the_external_worker(external_worker: str, file_format: str) -> None:
     cast = persona_users()
-    reviewer = cast["users"]["reviewer_tokyo"]
+    reviewer = cast["users"]["supervisor_tokyo"]  # exporting is the supervisors' and auditors'
     InstitutionFactory(name=FORMULA_NAME)
 
     job = export_job_create(
@@ -69,6 +71,10 @@ def test_export_job_is_run_by_the_external_worker(external_worker: str, file_for
     assert job.file_name == f"export-{job.pk}-institutions.{file_format}"
     path = Path(settings.MEDIA_ROOT) / "exports" / job.file_name
     assert path.is_file(), f"{path} was not written (does the worker share ZAIRYU_VAR_DIR?)"
+    # The worker recorded the file's hash, and audited it with the row count (issue 8).
+    assert job.sha256 == hashlib.sha256(path.read_bytes()).hexdigest()
+    completed = AuditEvent.objects.get(action="export.completed", target_id=str(job.pk))
+    assert completed.data["sha256"] == job.sha256 and completed.data["rows"] == job.done
     rows = _read_export(path, file_format)
 
     # No language in the job's parameters: the worker writes Japanese headers, the default.
