@@ -61,6 +61,21 @@ class UnencodableCells(ValueError):
 
 
 MAX_REPORTED_CELLS = 20
+# The same JIS X 0208 character under the code point CP932 uses (the "wave dash problem"): ¥ in
+# "¥15,000,000" is the full-width yen sign there, and so on. Written as CP932's, not reported.
+CP932_EQUIVALENTS = str.maketrans(
+    {
+        "\u00a5": "\uffe5",  # ¥ → ￥
+        "\u203e": "\uffe3",  # ‾ → ￣
+        "\u2212": "\uff0d",  # − → －
+        "\u301c": "\uff5e",  # 〜 → ～
+        "\u2016": "\u2225",  # ‖ → ∥
+        "\u00a2": "\uffe0",  # ¢ → ￠
+        "\u00a3": "\uffe1",  # £ → ￡
+        "\u00ac": "\uffe2",  # ¬ → ￢
+        "\u2014": "\u2015",  # — → ―
+    }
+)
 
 
 def _unencodable(value: Any, encoding: str) -> str:
@@ -107,6 +122,8 @@ def write_rows(
             for row in rows:
                 cells = [spreadsheet_safe(v) for v in row]
                 count += 1
+                if encoding == "cp932":
+                    cells = [c.translate(CP932_EQUIVALENTS) if isinstance(c, str) else c for c in cells]
                 if strict:
                     for header, cell in zip(headers, cells, strict=False):
                         chars = _unencodable(cell, encoding) if isinstance(cell, str) else ""

@@ -142,3 +142,16 @@ def test_a_large_export_goes_to_the_worker_and_its_link_expires(
     assert exports_expire() == 1
     assert not (export_dir() / job.file_name).exists()
     assert ExportJob.objects.get(pk=job.pk).file_name == ""
+
+
+def test_shift_jis_writes_the_yen_sign_and_the_wave_dash_as_cp932_does(
+    client_for: Any, cast: dict[str, Any]
+) -> None:
+    # Found in the demo data: "¥15,000,000" in a category reason stopped a Shift_JIS export. ¥ and 〜
+    # are JIS characters whose CP932 code points differ from Unicode's usual ones.
+    InstitutionFactory(name="株式会社〜円〜 ¥商事")
+    response = client_for("auditor").get(
+        reverse("institutions:list"), {"export": "csv", "encoding": "cp932", "q": "商事"}
+    )
+    assert response.status_code == 200, ExportJob.objects.get().error
+    assert "株式会社～円～ ￥商事" in _body(response).decode("cp932")
