@@ -34,3 +34,7 @@ echo
 # gunicorn on a free loopback port with this environment; API_BENCH_SECONDS per endpoint.
 echo "== application API: signed submissions vs ping through gunicorn"
 $PY -m bench.api_submit --seconds "${API_BENCH_SECONDS:-10}"
+echo
+# 1,000,000 audit events to CSV (ours vs COPY … TO STDOUT) and 100,000 applications to XLSX (ours vs stock).
+echo "== exports: CSV vs COPY, XLSX vs stock"
+$PY -m bench.exports --audit-rows "${EXPORT_BENCH_AUDIT_ROWS:-1000000}" --applications "${EXPORT_BENCH_APPLICATIONS:-100000}"
