@@ -517,7 +517,8 @@ def run_institutions(
 def queue_same_rows(user: User, case: queue.Case, scope: tuple[str, str, list[Any]]) -> bool:
     """The workbench's rows (or groups and counts) are the bare SQL's, in the same order,
     and the forms it fetches and counts a page with (NamedFilter.rows_condition and
-    count_condition) select as many rows as the filters' own conditions, capped or not."""
+    count_condition, ListSpec.count_shortcut) select as many rows as the filters' own
+    conditions, capped or not."""
     size = settings.WORKBENCH_PAGE_SIZE
     params = ListParams(filters=case.filters, sort=case.sort, group=case.group, page=case.page or 1)
     qs = filtered_queryset(USAGE_REQUESTS, user, params)
@@ -534,6 +535,9 @@ def queue_same_rows(user: User, case: queue.Case, scope: tuple[str, str, list[An
     ours = list(ordered(USAGE_REQUESTS, rows, params).values_list("pk", flat=True)[offset : offset + size])
     counted = filtered_queryset(USAGE_REQUESTS, user, params, form="count")
     same_count = counted.order_by().count() == qs.order_by().count() == rows.order_by().count()
+    shortcut = USAGE_REQUESTS.count_shortcut(user, params) if USAGE_REQUESTS.count_shortcut else None
+    if shortcut is not None:
+        same_count = same_count and shortcut.order_by().count() == qs.order_by().count()
     return ours == theirs and same_count
 
 

@@ -99,6 +99,17 @@ def auth_id_list_visible_to(*, user: Any) -> QuerySet[AuthenticationId]:
     return AuthenticationId.objects.filter(usage_request_id__in=visible)
 
 
+def usage_request_list_bureau(*, user: Any) -> int | None:
+    """The bureau whose reviews make up this user's list, if that is what it is
+    (usage_request_list_visible_to: a bureau's reviewers and supervisors); None otherwise."""
+    if not getattr(user, "is_authenticated", False) or not user.can(Cap.USAGE_REQUEST_VIEW):
+        return None
+    if user.role not in BUREAU_SIDE:
+        return None
+    bureau_id: int | None = user.bureau_id
+    return bureau_id
+
+
 def usage_request_get_for(*, user: Any, pk: int | str) -> UsageRequest:
     try:
         return (

@@ -8,28 +8,23 @@ and the export worker so that an export contains exactly what the user was looki
 
 from __future__ import annotations
 
-import html
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from functools import lru_cache, partialmethod
-from typing import Any, NamedTuple
+from typing import Any
 
-from django.conf import settings
 from django.core.exceptions import FieldDoesNotExist
 from django.db import connections, models
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Q, QuerySet, Subquery
 from django.urls import get_script_prefix, get_urlconf, reverse
 from django.utils.encoding import force_str
-from django.utils.formats import date_format, localize
-from django.utils.functional import Promise
-from django.utils.html import conditional_escape
-from django.utils.safestring import SafeString, mark_safe
-from django.utils.timezone import template_localtime  # type: ignore[attr-defined]
+from django.utils.formats import date_format
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from backoffice.text import nfkc
+from backoffice.workbench.list_html import ListRow
 
 NULL_GROUP = "__none__"
 DEFERRED_JOIN_FROM = 1_000
@@ -256,6 +251,22 @@ class ListSpec:
     # left out costs a query per row, which the list's tests catch by counting queries
     # with every column shown. Empty: every field of the row and its select_related.
     only: Sequence[str] = ()
+    # A page's rows as values rather than model instances, for a list read often over many
+    # rows: the ORM paths ``row_values`` are fetched (``QuerySet.values_list``) and each
+    # row is ``row_type(*values)``, which must offer what the columns (their paths, read
+    # as attributes, and ``render``), ``row_url`` and the selection box (``pk``, ``str()``)
+    # read, as a model instance would. Making a page of instances with their
+    # select_related costs ~60 µs a row (the review queue: a request, its institution,
+    # review and assignee); a row of values ~8 µs. Columns are then read as fields of
+    # ``model`` (Column.reader). Empty: model instances (``select_related``, ``only``).
+    row_values: Sequence[str] = ()
+    row_type: Callable[..., Any] | None = None
+    # For pages whose rows some other queryset counts faster (from another table, say):
+    # ``count_shortcut(user, params)`` returns it, or None for the page's own count form
+    # (NamedFilter.count_condition). It must count the very rows the page lists, by the
+    # app's invariants, which its tests check, and cheaply enough to be counted with every
+    # page: in the query that fetches the page's rows (page_of, count_with_rows).
+    count_shortcut: Callable[[Any, ListParams], QuerySet[Any] | None] | None = None
     bulk_actions: Sequence[BulkAction] = ()
     export_resource: Callable[[], Any] | None = None
     create_url_name: str = ""
@@ -450,39 +461,96 @@ class Page:
         return max(1, -(-self.count // self.size))
 
 
+class CappedCount(Subquery):
+    """``(SELECT COUNT(*) FROM (<queryset>))``: the count of a (sliced) queryset as a column
+    of another query, which PostgreSQL computes once (an InitPlan)."""
+
+    template = "(SELECT COUNT(*) FROM (%(subquery)s) AS capped)"
+    output_field = models.IntegerField()
+
+
+_COUNTED = "capped_count_of_page"  # the annotation that carries it (page_of, count_with_rows)
+
+
+@dataclass(frozen=True)
+class RowSource:
+    """How a page's rows are made of the queryset that selects them: model instances, or
+    ``make(*values)`` of the ORM paths ``values`` (ListSpec.row_values, row_type)."""
+
+    values: tuple[str, ...] = ()
+    make: Callable[..., Any] | None = None
+
+    def fetch(self, qs: QuerySet[Any], count: CappedCount | None = None) -> tuple[list[Any], int | None]:
+        """The rows, and ``count`` as the query computed it with them (None if not asked
+        for, or if there are no rows to carry it)."""
+        if count is not None:
+            qs = qs.annotate(**{_COUNTED: count})
+        if self.make is None:
+            objects = list(qs)
+            return objects, getattr(objects[0], _COUNTED) if objects and count is not None else None
+        make, width = self.make, len(self.values)
+        if count is None:
+            return [make(*values) for values in qs.values_list(*self.values)], None
+        fetched = list(qs.values_list(*self.values, _COUNTED))
+        return [make(*values[:width]) for values in fetched], fetched[0][width] if fetched else None
+
+
+def row_source(spec: ListSpec) -> RowSource:
+    """A list's page rows: model instances, or rows of values (ListSpec.row_values)."""
+    if spec.row_type is None or not spec.row_values:
+        return RowSource()
+    return RowSource(tuple(spec.row_values), spec.row_type)
+
+
 def page_of(
-    qs: QuerySet[Any], *, number: int, size: int, count_cap: int, count_qs: QuerySet[Any] | None = None
+    qs: QuerySet[Any],
+    *,
+    number: int,
+    size: int,
+    count_cap: int,
+    count_qs: QuerySet[Any] | None = None,
+    rows: RowSource = RowSource(),
+    count_with_rows: bool = False,
 ) -> Page:
     """One page, fetching size+1 rows to learn whether another follows (for a sort by
-    a Column.ids_first, their ids in a subquery of the same query: _page_ids_first).
+    a Column.ids_first, their ids in a subquery of the same query: _page_ids_first),
+    as ``rows`` makes them (model instances by default).
 
     Counting is capped: COUNT over a LIMIT subquery never reads more than cap+1 rows,
     so a million-row table answers as fast as a small one ("10,000+"). ``count_qs``, if
     given, is counted instead of ``qs``: the same rows, in the form that counts fastest
-    (``filtered_queryset(…, form="count")``).
+    (``filtered_queryset(…, form="count")``, ListSpec.count_shortcut). With
+    ``count_with_rows``, it is counted in the query that fetches the rows (CappedCount)
+    rather than in one of its own: a round trip less, for a count cheap enough to make
+    even where the page would not need it (a first page with no next).
     """
     offset = (number - 1) * size
+    counted = qs if count_qs is None else count_qs
+    count_expr = CappedCount(counted.order_by().values("pk")[: count_cap + 1]) if count_with_rows else None
     if offset >= DEFERRED_JOIN_FROM:
         # Deep pages: walk the index for the ids alone, then fetch just those rows. OFFSET
         # over narrow index tuples is far cheaper than over whole joined rows.
         ids = list(qs.values_list("pk", flat=True)[offset : offset + size + 1])
-        by_pk = {obj.pk: obj for obj in qs.filter(pk__in=ids)}
-        rows = [by_pk[pk] for pk in ids if pk in by_pk]
+        fetched, with_rows = rows.fetch(qs.filter(pk__in=ids), count_expr)
+        by_pk = {obj.pk: obj for obj in fetched}
+        found = [by_pk[pk] for pk in ids if pk in by_pk]
     elif _page_ids_first(qs):
-        rows = list(qs.filter(pk__in=qs.values("pk")[offset : offset + size + 1]))
+        found, with_rows = rows.fetch(
+            qs.filter(pk__in=qs.values("pk")[offset : offset + size + 1]), count_expr
+        )
     else:
-        rows = list(qs[offset : offset + size + 1])
-    has_next = len(rows) > size
-    rows = rows[:size]
+        found, with_rows = rows.fetch(qs[offset : offset + size + 1], count_expr)
+    has_next = len(found) > size
+    found = found[:size]
     if number == 1 and not has_next:
-        count, capped = len(rows), False
+        count, capped = len(found), False
     else:
-        count = (qs if count_qs is None else count_qs).order_by()[: count_cap + 1].count()
+        count = counted.order_by()[: count_cap + 1].count() if with_rows is None else with_rows
         capped = count > count_cap
         count = min(count, count_cap)
-        if offset + len(rows) > count:
-            count = offset + len(rows)
-    return Page(rows=rows, number=number, size=size, has_next=has_next, count=count, count_capped=capped)
+        if offset + len(found) > count:
+            count = offset + len(found)
+    return Page(rows=found, number=number, size=size, has_next=has_next, count=count, count_capped=capped)
 
 
 def _page_ids_first(qs: QuerySet[Any]) -> bool:
@@ -511,70 +579,14 @@ def _page_ids_first(qs: QuerySet[Any]) -> bool:
     )
 
 
-class ListRow(NamedTuple):
-    """One row of a page: the object, its link, its cells' values (in column order)."""
-
-    obj: Any
-    url: str
-    values: list[Any]
-
-
-def rows_html(rows: Sequence[ListRow], *, select_label: str | None) -> SafeString:
-    """The page's ``<tr>``s: a selection checkbox if ``select_label`` (the page has bulk
-    actions), then the cells, the first one a link to the record.
-
-    Built here rather than by template loops over rows and cells: the same HTML, every
-    value localised and escaped as ``{{ value }}`` does, for a fraction of the cost of a
-    template node per cell (50 rows × 9 columns a page).
-    """
-    out: list[str] = []
-    append = out.append
-    escape, as_html = html.escape, _as_html
-    label = None if select_label is None else escape(select_label)
-    for obj, url, values in rows:
-        append("<tr>\n      ")
-        if label is not None:
-            append(
-                f'<td><input type="checkbox" name="sel" value="{as_html(obj.pk)}" '
-                f'aria-label="{label} {as_html(obj)}"></td>'
-            )
-        append("\n      ")
-        first = True
-        for value in values:
-            # Most cells are text: escaped here as _as_html would, without the call.
-            shown = escape(value) if type(value) is str else as_html(value)
-            if first:
-                append(f'<td><a href="{escape(url) if type(url) is str else as_html(url)}">{shown}</a></td>')
-                first = False
-            else:
-                append(f"<td>{shown}</td>")
-        append("\n    </tr>")
-    return mark_safe("".join(out))  # every value escaped above
-
-
-def _as_html(value: Any) -> str:
-    """``{{ value }}`` in an autoescaping template: local time, localised, escaped."""
-    kind = type(value)
-    if kind is str:
-        return html.escape(value)  # what conditional_escape does to it, minus the wrappers
-    if kind is int and not settings.USE_THOUSAND_SEPARATOR:
-        return str(value)  # what localize() gives then
-    if isinstance(value, Promise):  # a lazy translation: no localising to do
-        value = str(value)
-        return value if hasattr(value, "__html__") else html.escape(value)
-    if not isinstance(value, str):
-        value = localize(template_localtime(value))
-        if not isinstance(value, str):
-            value = str(value)
-    return conditional_escape(value)
-
-
 def page_rows(spec: ListSpec, columns: Sequence[Column], objects: Sequence[Any]) -> list[ListRow]:
     """A page's rows with their links and the chosen columns' values, each column's
-    reader made once for the page (Column.reader)."""
+    reader made once for the page (Column.reader; for rows of values, ListSpec.row_type,
+    as fields of the list's model)."""
     if not objects:
         return []
-    readers = [c.reader(type(objects[0])) for c in columns]
+    model = spec.model if spec.row_type is not None and spec.row_values else type(objects[0])
+    readers = [c.reader(model) for c in columns]
     url = _for_page(spec.row_url)
     return [ListRow(obj, url(obj), [read(obj) for read in readers]) for obj in objects]
 

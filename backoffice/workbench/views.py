@@ -19,6 +19,13 @@ from backoffice.access.decorators import authenticated, requires
 from backoffice.access.exports import may_export
 from backoffice.access.roles import Cap
 from backoffice.workbench.forms import ActivityForm, CommentForm
+from backoffice.workbench.list_html import (
+    column_choices_html,
+    column_heads_html,
+    filter_chips_html,
+    group_chips_html,
+    rows_html,
+)
 from backoffice.workbench.lists import (
     ListParams,
     ListSpec,
@@ -28,7 +35,7 @@ from backoffice.workbench.lists import (
     ordered,
     page_of,
     page_rows,
-    rows_html,
+    row_source,
     sort_key,
     with_filters,
 )
@@ -114,18 +121,22 @@ def list_page(request: HttpRequest, spec: ListSpec, *, template: str = "workbenc
         groups = group_rows(spec, with_filters(spec, narrowed, params), group)
     else:
         # The rows in the form that walks the sort order best, the count in the one that
-        # counts best (NamedFilter.rows_condition, count_condition): the same rows.
+        # counts best (NamedFilter.rows_condition, count_condition, ListSpec.count_shortcut):
+        # the same rows.
         rows_qs = ordered(spec, with_filters(spec, narrowed, params, form="rows"), params)
         if spec.select_related:
             rows_qs = rows_qs.select_related(*spec.select_related)
         if spec.only:
             rows_qs = rows_qs.only(*spec.only)
+        shortcut = spec.count_shortcut(user, params) if spec.count_shortcut is not None else None
         page = page_of(
             rows_qs,
             number=params.page,
             size=settings.WORKBENCH_PAGE_SIZE,
             count_cap=settings.WORKBENCH_COUNT_CAP,
-            count_qs=with_filters(spec, narrowed, params, form="count"),
+            count_qs=with_filters(spec, narrowed, params, form="count") if shortcut is None else shortcut,
+            rows=row_source(spec),
+            count_with_rows=shortcut is not None,
         )
     chosen = _chosen_columns(request, spec)
     columns = [c for c in spec.columns if c.key in chosen]
@@ -133,6 +144,11 @@ def list_page(request: HttpRequest, spec: ListSpec, *, template: str = "workbenc
     base_query = {k: v for k, v in params.as_dict().items() if v not in (None, "", [])}
     rows = page_rows(spec, columns, page.rows) if page is not None else []
     bulk_actions = [a for a in spec.bulk_actions if user.can(a.capability)]  # type: ignore[union-attr]
+    query = urlencode(base_query, doseq=True)
+    query_without = {
+        key: urlencode({k: v for k, v in base_query.items() if k != key}, doseq=True)
+        for key in ("q", "f", "group", "gv", "sort")
+    }
     context: dict[str, Any] = {
         "spec": spec,
         "params": params,
@@ -145,11 +161,19 @@ def list_page(request: HttpRequest, spec: ListSpec, *, template: str = "workbenc
         "groups": groups,
         "group": group,
         "current_sort": current_sort,
-        "base_query": urlencode(base_query, doseq=True),
-        "query_without": {
-            key: urlencode({k: v for k, v in base_query.items() if k != key}, doseq=True)
-            for key in ("q", "f", "group", "gv", "sort")
-        },
+        "base_query": query,
+        "query_without": query_without,
+        "filter_chips_html": filter_chips_html(
+            spec.filters, params.filters, base_query=query, without_filters=query_without["f"]
+        ),
+        "group_chips_html": group_chips_html(
+            spec.group_bys,
+            params.group,
+            without_group=query_without["group"],
+            without_value=query_without["gv"],
+        ),
+        "column_choices_html": column_choices_html(spec.columns, chosen),
+        "column_heads_html": column_heads_html(columns, current_sort, without_sort=query_without["sort"]),
         "bulk_actions": bulk_actions,
         "can_export": may_export(user.role, spec.key) and spec.export_resource is not None,  # type: ignore[union-attr]
         "can_create": bool(spec.create_url_name) and user.can(spec.create_capability),  # type: ignore[union-attr]

@@ -4,6 +4,7 @@ import re
 from datetime import date
 from types import SimpleNamespace
 from typing import Any
+from urllib.parse import urlencode
 
 import pytest
 from django.db import connection
@@ -17,18 +18,20 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from backoffice.accounts.models import Prefecture
+from backoffice.workbench.list_html import rows_html
 from backoffice.workbench.lists import (
     Column,
+    GroupBy,
     ListParams,
     ListSpec,
     NamedFilter,
+    RowSource,
     filtered_queryset,
     joins,
     ordered,
     page_of,
     page_rows,
     record_url,
-    rows_html,
 )
 from institutions.lists import INSTITUTIONS
 from institutions.models import Institution
@@ -61,6 +64,33 @@ def test_small_lists_need_no_count_query(cast: dict[str, Any]) -> None:
     with CaptureQueriesContext(connection) as queries:
         page = page_of(qs, number=1, size=50, count_cap=100)
     assert len(queries) == 1 and page.count == 5 and not page.count_capped
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("values", [False, True])
+def test_a_count_made_with_the_rows_is_the_same_a_query_less(cast: dict[str, Any], values: bool) -> None:
+    """page_of(count_with_rows=True) counts in the rows' query (CappedCount), as instances
+    or rows of values (RowSource); a page with no rows to carry it counts on its own."""
+    InstitutionFactory.create_batch(23)
+    qs = Institution.objects.order_by("name", "pk")
+    rows = (
+        RowSource(("pk", "name"), lambda pk, name: SimpleNamespace(pk=pk, name=name))
+        if values
+        else RowSource()
+    )
+    for number, size in ((1, 10), (2, 10), (3, 10), (9, 10), (1, 50)):
+        plain = page_of(qs, number=number, size=size, count_cap=15)
+        with CaptureQueriesContext(connection) as queries:
+            inline = page_of(qs, number=number, size=size, count_cap=15, rows=rows, count_with_rows=True)
+        assert [(r.pk, r.name) for r in inline.rows] == [(r.pk, r.name) for r in plain.rows]
+        assert (inline.count, inline.count_capped, inline.has_next) == (
+            plain.count,
+            plain.count_capped,
+            plain.has_next,
+        )
+        assert len(queries) == (1 if inline.rows else 2), (number, size)
+        if number == 2:
+            assert "(SELECT COUNT(*) FROM (SELECT" in queries.captured_queries[0]["sql"]
 
 
 @pytest.mark.django_db
@@ -384,3 +414,115 @@ def test_the_menu_and_unread_count_are_as_computed_on_every_page(cast: dict[str,
                     assert str(got["menu_html"]) == "\n    " + _menu_as_the_template_did(expected) + "\n  "
                     active += sum(item["active"] for item in expected)
     assert active, "some pages had their entry marked"
+
+
+# The loops of workbench/list.html and _list_body.html that wrote the chips, the column
+# chooser and the column heads before lists.filter_chips_html and the others did.
+LEGACY_FILTER_CHIPS = (
+    "{% for nf in spec.filters %}{% if nf.key in params.filters %}\n"
+    '    <a class="chip on" aria-pressed="true" href="?{{ query_without.f }}{% for f in params.filters %}'
+    '{% if f != nf.key %}&amp;f={{ f }}{% endif %}{% endfor %}">✓ {{ nf.label }}</a>\n'
+    '  {% else %}<a class="chip" aria-pressed="false" href="?{{ base_query }}&amp;f={{ nf.key }}">'
+    "{{ nf.label }}</a>{% endif %}{% endfor %}"
+)
+LEGACY_GROUP_CHIPS = (
+    "{% for g in spec.group_bys %}{% if g.key == params.group %}"
+    '<a class="chip on" aria-pressed="true" href="?{{ query_without.group }}">✓ {{ g.label }}</a>{% else %}'
+    '<a class="chip" aria-pressed="false" href="?{{ query_without.gv }}&amp;group={{ g.key }}">{{ g.label }}</a>'
+    "{% endif %}{% endfor %}"
+)
+LEGACY_COLUMN_CHOICES = (
+    '{% for c in all_columns %}<label style="display:block"><input type="checkbox" form="columns-form" '
+    'name="cols" value="{{ c.key }}"{% if c.key in chosen %} checked{% endif %}> {{ c.label }}</label>{% endfor %}'
+)
+LEGACY_COLUMN_HEADS = (
+    '{% for c in columns %}<th scope="col">{% if c.sortable %}{% with key=c.key %}\n'
+    '        {% if current_sort == key %}<a href="?{{ query_without.sort }}&amp;sort=-{{ key }}" '
+    'aria-sort="ascending">{{ c.label }} ▲</a>\n'
+    '        {% elif current_sort == "-"|add:key %}<a href="?{{ query_without.sort }}&amp;sort={{ key }}" '
+    'aria-sort="descending">{{ c.label }} ▼</a>\n'
+    '        {% else %}<a href="?{{ query_without.sort }}&amp;sort={{ key }}">{{ c.label }}</a>{% endif %}'
+    "{% endwith %}\n      {% else %}{{ c.label }}{% endif %}</th>{% endfor %}"
+)
+
+
+@pytest.mark.parametrize("language", ["ja", "en"])
+def test_chips_chooser_and_heads_render_as_the_templates_did(language: str) -> None:
+    from backoffice.workbench.list_html import (
+        column_choices_html,
+        column_heads_html,
+        filter_chips_html,
+        group_chips_html,
+    )
+    from backoffice.workbench.lists import (
+        sort_key,
+    )
+    from usage_requests.lists import USAGE_REQUESTS
+
+    engine = Engine.get_default()
+    rendered: list[str] = []
+    odd = ListSpec(  # labels and keys that need escaping
+        key="odd",
+        title="odd",
+        model=Institution,
+        scope=lambda user: Institution.objects.all(),
+        row_url=record_url("institutions:detail"),
+        columns=[Column("a<'\"&", "A & <b>", path="name"), Column("n", _("Name"), sortable=False)],
+        filters=[NamedFilter("f<'&", 'F "&" <i>', lambda: Q()), NamedFilter("g", _("Active"), lambda: Q())],
+        group_bys=[GroupBy("h&<", "H 'x'", "name"), GroupBy("k", _("Kind"), "kind")],
+    )
+    for spec in (INSTITUTIONS, USAGE_REQUESTS, odd):
+        keys = [f.key for f in spec.filters]
+        sortable = next(c.key for c in spec.columns if c.sortable)
+        unsortable = [c.key for c in spec.columns if not c.sortable]
+        chosen_sets = [[c.key for c in spec.columns if c.default], [c.key for c in spec.columns][::-1]]
+        cases = [
+            ListParams(),
+            ListParams(filters=(keys[0],), sort=sortable),
+            ListParams(filters=(keys[1], keys[0]), sort=f"-{sortable}", group=spec.group_bys[0].key),
+            ListParams(query="\"<b>'&x", filters=(keys[-1],), group=spec.group_bys[-1].key, group_value="1"),
+            ListParams(sort=unsortable[0] if unsortable else "nothing", page=3),
+        ]
+        for params in cases:
+            current_sort, _order = sort_key(spec, params.sort)
+            base = {k: v for k, v in params.as_dict().items() if v not in (None, "", [])}
+            base_query = urlencode(base, doseq=True)
+            without = {
+                key: urlencode({k: v for k, v in base.items() if k != key}, doseq=True)
+                for key in ("q", "f", "group", "gv", "sort")
+            }
+            for chosen in chosen_sets:
+                columns = [c for c in spec.columns if c.key in chosen]
+                context = Context(
+                    {
+                        "spec": spec, "params": params, "base_query": base_query, "query_without": without,
+                        "all_columns": spec.columns, "columns": columns, "chosen": chosen,
+                        "current_sort": current_sort,
+                    }
+                )  # fmt: skip
+                with translation.override(language):
+                    ours = [
+                        filter_chips_html(
+                            spec.filters, params.filters, base_query=base_query, without_filters=without["f"]
+                        ),
+                        group_chips_html(
+                            spec.group_bys,
+                            params.group,
+                            without_group=without["group"],
+                            without_value=without["gv"],
+                        ),
+                        column_choices_html(spec.columns, chosen),
+                        column_heads_html(columns, current_sort, without_sort=without["sort"]),
+                    ]
+                    theirs = [
+                        engine.from_string(legacy).render(context)
+                        for legacy in (
+                            LEGACY_FILTER_CHIPS,
+                            LEGACY_GROUP_CHIPS,
+                            LEGACY_COLUMN_CHOICES,
+                            LEGACY_COLUMN_HEADS,
+                        )
+                    ]
+                assert [str(html) for html in ours] == theirs, (spec.key, params, chosen)
+                rendered.append(theirs[0])
+    assert any("q=%22%3Cb%3E%27%26x" in chips for chips in rendered), "the search went into the links"

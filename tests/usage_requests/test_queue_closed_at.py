@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import copy
 import importlib
-from datetime import timedelta
+from datetime import date, timedelta
 from types import SimpleNamespace
 from typing import Any
 
@@ -16,12 +16,20 @@ from django.db import connection
 from django.db.models import Q
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
-from backoffice.workbench.lists import ListParams, filtered_queryset, ordered
+from backoffice.workbench.list_html import rows_html
+from backoffice.workbench.lists import (
+    ListParams,
+    filtered_queryset,
+    ordered,
+    page_rows,
+    row_source,
+)
+from institutions.models import StaffMembership
 from reviews.models import Review
 from tests.usage_requests.conftest import GOOD_FACTS
-from usage_requests.lists import FINISHED, USAGE_REQUESTS
+from usage_requests.lists import FINISHED, USAGE_REQUESTS, QueueRow
 from usage_requests.models import RequestState, UsageRequest
 from usage_requests.services import usage_request_create, usage_request_transition
 
@@ -174,20 +182,29 @@ def test_the_forms_agree_whatever_else_narrows_the_list(
 
 @pytest.mark.django_db
 @pytest.mark.parametrize("who", ["reviewer_tokyo", "admin"])
+@pytest.mark.parametrize("search", ["", "みどり"])
 def test_the_page_fetches_and_counts_in_their_own_forms(
-    client_for: Any, every_state: dict[str, UsageRequest], who: str, settings: Any
+    client_for: Any, every_state: dict[str, UsageRequest], who: str, search: str, settings: Any
 ) -> None:
     settings.WORKBENCH_PAGE_SIZE = 2  # three pages: the page needs its count
     client = client_for(who)
     url = reverse("usage_requests:list")
-    client.get(url, {"f": "open", "sort": "due_on"})
+    query = {"f": "open", "sort": "due_on", **({"q": search} if search else {})}  # every request matches
+    client.get(url, query)
     with CaptureQueriesContext(connection) as queries:
-        page = client.get(url, {"f": "open", "sort": "due_on"})
+        page = client.get(url, query)
     assert page.context["page"].count == 5 and len(page.context["rows"]) == 2
     sqls = [q["sql"] for q in queries.captured_queries]
     rows = next(s for s in sqls if "ORDER BY" in s and "usage_requests_usagerequest" in s)
-    count = next(s for s in sqls if s.startswith("SELECT COUNT(*) FROM (SELECT"))
     assert "'returned'" in rows and "'recommended'" not in rows, "rows_condition: closed_at, not returned"
+    if who == "reviewer_tokyo" and not search:
+        # count_shortcut: the bureau's queue alone, from its open reviews, in the rows' query.
+        assert not any(s.startswith("SELECT COUNT(*) FROM (SELECT") for s in sqls), sqls
+        count = rows[rows.index("(SELECT COUNT(*) FROM (SELECT") :]
+        assert '"reviews_review"' in count and "NOT EXISTS" in count and "LIMIT 10001" in count, rows
+        assert len(sqls) == 5, "session, user, OTP device, rows with their count, notifications"
+        return
+    count = next(s for s in sqls if s.startswith("SELECT COUNT(*) FROM (SELECT"))
     assert "'recommended'" in count, "count_condition: the state list"
     assert ('"reviews_review"' in count) == (who == "reviewer_tokyo"), (
         "closed_at (a join to reviews) only where the scope joins reviews already"
@@ -195,9 +212,44 @@ def test_the_page_fetches_and_counts_in_their_own_forms(
 
 
 @pytest.mark.django_db
+@pytest.mark.parametrize(
+    "who", ["reviewer_tokyo", "supervisor_tokyo", "reviewer_osaka", "auditor", "admin", "hr"]
+)
+def test_the_bureau_queue_alone_counts_from_its_reviews(
+    cast_ur: dict[str, Any], every_state: dict[str, UsageRequest], who: str
+) -> None:
+    """USAGE_REQUESTS.count_shortcut counts a bureau's queue "open" alone from its reviews:
+    as many as the page lists, and for no other page or user."""
+    user = cast_ur["users"][who]
+    StaffMembership.objects.create(
+        user=cast_ur["users"]["hr"], institution=cast_ur["osaka_company"], valid_from=date(2024, 1, 1)
+    )
+    osaka = _go(cast_ur, _draft({**cast_ur, "company": cast_ur["osaka_company"]}), [SUBMIT])
+    assert osaka.review is not None and osaka.review.bureau.code == "osaka"
+    params = ListParams(filters=("open",), sort="due_on")
+    shortcut = USAGE_REQUESTS.count_shortcut
+    assert shortcut is not None
+    counted = shortcut(user, params)
+    listed = filtered_queryset(USAGE_REQUESTS, user, params).count()
+    if who in {"reviewer_tokyo", "supervisor_tokyo", "reviewer_osaka"}:
+        assert counted is not None and counted.count() == listed
+        assert listed == (1 if who == "reviewer_osaka" else 5)
+    else:
+        assert counted is None
+    for other in (
+        ListParams(filters=("cat34", "open")),
+        ListParams(filters=("open",), query="みどり"),
+        ListParams(filters=("open",), group="state", group_value="submitted"),
+        ListParams(filters=("unassigned",)),
+        ListParams(),
+    ):
+        assert shortcut(user, other) is None, other
+
+
+@pytest.mark.django_db
 def test_every_column_comes_with_the_rows(client_for: Any, cast_ur: dict[str, Any]) -> None:
-    """USAGE_REQUESTS.only names every field the columns read: showing them all costs no
-    query per row (a deferred field would), and the assignee shows as str(User)."""
+    """USAGE_REQUESTS.row_values (QueueRow) hold every field the columns read: showing them
+    all costs no query per row, and the assignee shows as str(User)."""
     from usage_requests.services import review_assign
 
     reviewer = cast_ur["users"]["reviewer_tokyo"]
@@ -225,6 +277,55 @@ def test_every_column_comes_with_the_rows(client_for: Any, cast_ur: dict[str, An
     assert "<td>審査 &lt;太郎&gt;</td>" in page.content.decode()
     for obj, _url, values in page.context["rows"]:
         assert len(values) == len(every) and values[0] == str(obj)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("language", ["ja", "en"])
+def test_rows_of_values_show_as_the_requests_would(
+    cast_ur: dict[str, Any], every_state: dict[str, UsageRequest], language: str
+) -> None:
+    """A page's rows are values made into QueueRows (ListSpec.row_values, row_type): every
+    column, link and selection box shows as it would from the requests themselves, for
+    drafts (no review), unassigned requests, and assignees shown by their display name,
+    full name or username, in both languages."""
+    users = cast_ur["users"]
+    names = {
+        "reviewer_tokyo": ("審査 <太郎>", "", ""),
+        "supervisor_tokyo": ("", "花子", "山田"),
+        "auditor": ("", "", ""),
+    }
+    for username, (display_name, first_name, last_name) in names.items():
+        User = type(users[username])
+        User.objects.filter(pk=users[username].pk).update(
+            display_name=display_name, first_name=first_name, last_name=last_name
+        )
+    for name, assignee in (
+        ("submitted", "reviewer_tokyo"),
+        ("under_review", "supervisor_tokyo"),
+        ("recommended", "auditor"),
+    ):
+        Review.objects.filter(usage_request=every_state[name]).update(assignee=users[assignee])
+    Review.objects.filter(usage_request=every_state["resubmitted"]).update(assignee=None)
+    for who in ("hr", "reviewer_tokyo"):
+        params = ListParams(sort="-number")
+        qs = ordered(USAGE_REQUESTS, filtered_queryset(USAGE_REQUESTS, users[who], params), params)
+        instances = list(qs.select_related("institution", "review__assignee"))
+        rows, _count = row_source(USAGE_REQUESTS).fetch(qs)
+        assert [type(r) for r in rows] == [QueueRow] * len(instances)
+        assert [r.pk for r in rows] == [o.pk for o in instances] and len(rows) >= 8, who
+        with translation.override(language):
+            ours = page_rows(USAGE_REQUESTS, USAGE_REQUESTS.columns, rows)
+            theirs = page_rows(USAGE_REQUESTS, USAGE_REQUESTS.columns, instances)
+            assert [(str(r.obj), r.url, [str(v) for v in r.values]) for r in ours] == [
+                (str(r.obj), r.url, [str(v) for v in r.values]) for r in theirs
+            ]
+            for select in (None, "選択"):
+                assert rows_html(ours, select_label=select) == rows_html(theirs, select_label=select)
+        shown = {str(v) for r in ours for v in r.values}
+        if who == "reviewer_tokyo":
+            assert {"審査 <太郎>", "花子 山田", "auditor"} <= shown
+        else:
+            assert any(r.review is None for r in rows), "drafts have no review"
 
 
 @pytest.mark.django_db
