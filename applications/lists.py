@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
-from django.db.models import Q
+from django.db.models import Case, F, Func, Q, TextField, Value, When
+from django.db.models.functions import Concat
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -13,6 +15,7 @@ from import_export import fields, resources
 from applications import selectors
 from applications.models import OPEN_STATES, Application, ApplicationState, ProcedureChoice
 from backoffice.access.roles import Cap
+from backoffice.workbench.exports import spreadsheet_safe
 from backoffice.workbench.lists import Column, GroupBy, LinkAction, ListSpec, NamedFilter
 
 # The steps an application went through, from the timestamps the services set on it, in order.
@@ -47,17 +50,53 @@ class ApplicationResource(resources.ModelResource):
         )  # fmt: skip
         export_order = fields
 
+    # What the steps are made of, for an export of values (workbench/export_plan.py).
+    export_values = {"steps": tuple(name for name, _label in STEPS)}
+
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
-        self._labels: list[tuple[str, str]] | None = None
+        self._labels: list[str] | None = None
+        self._zone: Any = None
 
     def dehydrate_steps(self, obj: Application) -> str:
-        if self._labels is None:  # the labels in the export's language, once per export
-            self._labels = [(name, str(label)) for name, label in STEPS]
+        return self.values_steps(*(getattr(obj, name) for name, _label in STEPS))
+
+    def sql_steps(self) -> Any:
+        """The steps as PostgreSQL writes them (export_plan: ExportPlan.safe_rows, COPY): the
+        same text, or None if a label would need the formula apostrophe."""
+        labels = [str(label) for _name, label in STEPS]
+        if any(spreadsheet_safe(label) != label for label in labels):
+            return None
+        zone = str(timezone.get_current_timezone()).replace("'", "")
+        steps = [
+            Case(
+                When(
+                    **{f"{name}__isnull": False},
+                    then=Concat(
+                        Value(f"{label} "),
+                        Func(
+                            F(name), template=f"to_char(%(expressions)s AT TIME ZONE '{zone}', 'YYYY-MM-DD')"
+                        ),
+                        output_field=TextField(),
+                    ),
+                ),
+                default=None,
+                output_field=TextField(),
+            )
+            for (name, _label), label in zip(STEPS, labels, strict=True)
+        ]
+        return Func(*steps, template="concat_ws('; ', %(expressions)s)", output_field=TextField())
+
+    def values_steps(self, *moments: datetime | None) -> str:
+        """The steps of an application whose STEPS timestamps are ``moments``."""
+        if self._labels is None:  # the labels in the export's language and its zone, once
+            self._labels = [str(label) for _name, label in STEPS]
+            self._zone = timezone.get_current_timezone()
+        zone = self._zone
         return "; ".join(
-            f"{label} {timezone.localdate(when).isoformat()}"
-            for name, label in self._labels
-            if (when := getattr(obj, name)) is not None
+            f"{label} {when.astimezone(zone).date().isoformat()}"
+            for label, when in zip(self._labels, moments, strict=True)
+            if when is not None
         )
 
 

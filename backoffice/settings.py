@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "usage_requests",
     "individuals",
     "applications",
+    "reporting",
 ]
 
 MIDDLEWARE = [
@@ -195,6 +196,12 @@ CELERY_BEAT_SCHEDULE = {
     "jpki-crls": {"task": "individuals.crls_import", "schedule": crontab(minute=15)},
     # §7.3: receipt numbers reach filers the day after filing at about 02:10 (CELERY_TIMEZONE is Japan time).
     "application-receipts": {"task": "applications.receipts_assign", "schedule": crontab(hour=2, minute=10)},
+    # Daily; acts only on the first business day of a month: last month's statistics reports.
+    "monthly-reports": {
+        "task": "reporting.monthly_reports",
+        "schedule": crontab(hour=6, minute=30),
+        "options": {"queue": "reports"},
+    },
 }
 CELERY_TIMEZONE = TIME_ZONE
 
@@ -233,7 +240,11 @@ WORKBENCH_PAGE_SIZE = env_int("WORKBENCH_PAGE_SIZE", 50)
 # Counting stops here: "10,000+" is as useful to a reader as an exact figure and
 # keeps a list over a million rows from scanning them all for a number.
 WORKBENCH_COUNT_CAP = env_int("WORKBENCH_COUNT_CAP", 10_000)
-WORKBENCH_EXPORT_MAX_ROWS = env_int("WORKBENCH_EXPORT_MAX_ROWS", 200_000)
+# An export holds at most this many rows: a worksheet holds 1,048,576, and both formats stream.
+WORKBENCH_EXPORT_MAX_ROWS = env_int("WORKBENCH_EXPORT_MAX_ROWS", 1_000_000)
+# On PostgreSQL the database writes the export cells it can, and a UTF-8 CSV whole by COPY
+# (workbench/export_plan.py); off: Python renders every cell, as on SQLite.
+WORKBENCH_EXPORT_COPY = env_bool("WORKBENCH_EXPORT_COPY", True)
 # An export this small is written in the request and downloaded at once; larger ones go to the worker.
 WORKBENCH_EXPORT_INLINE_ROWS = env_int("WORKBENCH_EXPORT_INLINE_ROWS", 2_000)
 # A finished export's download link works this long; the hourly task then deletes the file.

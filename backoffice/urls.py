@@ -14,6 +14,8 @@ urlpatterns = [
     path("individuals/", include("individuals.urls")),
     path("applications/", include("applications.urls")),
     path("api/", include("applications.api.urls")),
+    path("reporting/", include("reporting.urls")),
+    path("verify/", include("reporting.verify_urls")),
     path("i18n/setlang/", public(set_language), name="set_language"),
     path("admin/", admin.site.urls),
 ]

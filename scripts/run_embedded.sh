@@ -7,6 +7,7 @@ $PY manage.py migrate --noinput -v0
 $PY manage.py seed_demo
 $PY manage.py seed_usage_requests
 $PY manage.py seed_applications
+$PY manage.py seed_statistics_demo
 mkdir -p var/log
 $PY -m celery -A backoffice worker -Q mail,default,reports -l info --pool=solo -n embedded@%h \
   >var/log/worker.log 2>&1 &

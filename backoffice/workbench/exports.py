@@ -37,13 +37,14 @@ def export_columns(resource: Any, model: Any) -> tuple[list[str], list[Callable[
         try:
             model_field = model._meta.get_field(attribute)
             header = str(capfirst(model_field.verbose_name))
-            choices = dict(model_field.flatchoices) if model_field.choices else {}
+            # by the value as text: the widget renders a number as one
+            choices = {str(k): v for k, v in model_field.flatchoices} if model_field.choices else {}
         except FieldDoesNotExist:
             pass
 
         def getter(obj: Any, field: Any = field, choices: dict[Any, Any] = choices) -> Any:
             value = resource.export_field(field, obj)
-            return str(choices.get(value, value)) if choices else value
+            return str(choices.get(str(value), value)) if choices else value
 
         headers.append(header)
         getters.append(getter)
@@ -104,10 +105,12 @@ def write_rows(
     progress: Callable[[int], None],
     every: int = 500,
     encoding: str = "utf-8-sig",
+    made_safe: bool = False,
 ) -> int:
     """Stream the rows into ``path``: CSV row by row (constant memory), XLSX through openpyxl's
     write-only mode. A Shift_JIS CSV is checked cell by cell; any character it cannot hold stops
-    the export with every such cell listed (UnencodableCells), and no file is left."""
+    the export with every such cell listed (UnencodableCells), and no file is left. ``made_safe``:
+    the rows' cells are spreadsheet-safe already (export_plan.ExportPlan.safe_rows)."""
     count = 0
     if file_format == "csv":
         # UTF-8 with BOM by default: Excel on Japanese Windows otherwise reads it as Shift_JIS.
@@ -120,7 +123,7 @@ def write_rows(
             writer = csv.writer(handle)
             writer.writerow(headers)
             for row in rows:
-                cells = [spreadsheet_safe(v) for v in row]
+                cells = row if made_safe else [spreadsheet_safe(v) for v in row]
                 count += 1
                 if encoding == "cp932":
                     cells = [c.translate(CP932_EQUIVALENTS) if isinstance(c, str) else c for c in cells]
@@ -144,7 +147,7 @@ def write_rows(
         sheet = book.create_sheet("export")
         sheet.append(headers)
         for row in rows:
-            sheet.append([spreadsheet_safe(v) for v in row])
+            sheet.append(row if made_safe else [spreadsheet_safe(v) for v in row])
             count += 1
             if count % every == 0:
                 progress(count)

@@ -83,6 +83,20 @@ COMPANY_SCOPE = dict(hr_other=404, public_interest=404, reviewer_osaka=404)
 
 ENTITY_KEYS = ["officer", "sentence", "filing", "employee", "membership", "delegation"]
 
+# The submitted request below is the Tokyo company's, filed by its HR officer.
+REQUEST_SCOPE = dict(hr_other=404, public_interest=404, reviewer_osaka=404, support=404)
+
+
+def _trail_number(cast: dict[str, Any]) -> list[str]:
+    """An issued document: the audit trail of the submitted request."""
+    from reporting.documents import document_issue
+
+    document, _new = document_issue(
+        actor=cast["users"]["auditor"], record=cast["usage_request"], kind="audit_trail", language="ja"
+    )
+    return [document.number]
+
+
 TABLE: list[tuple[str, Any, dict[str, int]]] = [
     ("workbench:home", (), expect(200)),
     ("workbench:activities", (), only(EDITORS)),
@@ -214,6 +228,24 @@ TABLE: list[tuple[str, Any, dict[str, int]]] = [
     # The application API's service operators: administrators only (Cap.API_OPERATOR_MANAGE).
     ("applications:operators", (), only({"admin"})),
     ("applications:operator_new", (), only({"admin"})),
+    # Statistics: supervising reviewers (their bureau) and auditors (every bureau); Cap.EXPORT.
+    ("reporting:statistics", (), only({"supervisor_tokyo", "auditor"})),
+    ("reporting:statistics_csv", (), only({"supervisor_tokyo", "auditor"})),
+    (  # POST only (the view then refuses anyone but auditors: tests/reporting/test_monthly.py)
+        "reporting:statistics_rebuild",
+        (),
+        only({"supervisor_tokyo", "auditor"}, ok=405),
+    ),
+    # Issued documents (tests/reporting/test_document_views.py): the register is the auditors' and
+    # administrators'; one document (here the request's audit trail) follows its record's scope,
+    # and individuals, who reach no usage request, get 404. Issuing is a POST (405 on GET).
+    ("reporting:documents", (), only({"auditor", "admin"})),
+    ("reporting:document_issue", ("usage-request", 1, "audit_trail", "ja"), expect(405)),
+    ("reporting:document", _trail_number, back_office(**REQUEST_SCOPE, foreign_national=404, lawyer=404)),
+    ("reporting:document_pdf", _trail_number, back_office(**REQUEST_SCOPE, foreign_national=404, lawyer=404)),
+    # The public verification pages a document's QR code opens (tests/reporting/test_verify.py).
+    ("verify_index", (), expect(200, anonymous=200)),
+    ("verify_document", _trail_number, expect(200, anonymous=200)),
     ("admin:index", (), expect(403, admin=200)),
     ("access:login", (), expect(302, anonymous=200)),
     ("access:locked", (), expect(429, anonymous=429)),
@@ -272,6 +304,8 @@ COVERED_ELSEWHERE = {
     "api_unknown",
     "api_schema",
     "api_docs",
+    # A monthly report's PDF, per role and bureau: tests/reporting/test_monthly.py
+    "reporting:statistics_report",
     *(f"institutions:{k}_delete" for k in ENTITY_KEYS),
     *(f"institutions:{k}_detail" for k in ["sentence", "filing", "employee"]),
     *(f"institutions:{k}_edit" for k in ["sentence", "filing", "employee", "membership"]),

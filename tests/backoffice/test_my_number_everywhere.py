@@ -116,6 +116,10 @@ NOT_TYPED: dict[str, str] = {
     "applications.ApiSubmission.revocation": "one of checked / not_checked",
     "applications.ApiSubmission.request_id": "RequestIdMiddleware's id: a My-Number-shaped caller id is replaced",
     "applications.OperatorCredential.secret_hmac": "a keyed hash (HMAC-SHA256) of the secret",
+    "reporting.IssuedDocument.number": "generated: 16 random symbols of the ID alphabet (no 0 or 1)",
+    "reporting.IssuedDocument.subject_type": "app_label.model of the record, ours",
+    "reporting.IssuedDocument.subject_id": "the record's primary key",
+    "reporting.IssuedDocument.sha256": "a hash",
 }
 
 # Work of another part of issue 5 (JPKI registration, individuals/card_*.py) that was still

@@ -72,6 +72,10 @@ VERBS = {
     "issued": gettext_lazy("credential issued"),
     "rotated": gettext_lazy("credentials rotated"),
     "status": gettext_lazy("status changed"),
+    "pdf_issued": gettext_lazy("issued as PDF"),
+    "pdf_downloaded": gettext_lazy("PDF handed out again"),
+    "verified_genuine": gettext_lazy("checked: genuine"),
+    "verified_not_genuine": gettext_lazy("checked: NOT genuine"),
 }
 
 
