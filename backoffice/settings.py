@@ -245,6 +245,8 @@ WORKBENCH_EXPORT_MAX_ROWS = env_int("WORKBENCH_EXPORT_MAX_ROWS", 1_000_000)
 # On PostgreSQL the database writes the export cells it can, and a UTF-8 CSV whole by COPY
 # (workbench/export_plan.py); off: Python renders every cell, as on SQLite.
 WORKBENCH_EXPORT_COPY = env_bool("WORKBENCH_EXPORT_COPY", True)
+# Uploads to a public /verify/<number>/ page per address and hour (reporting/verify_views.py).
+VERIFY_UPLOADS_PER_HOUR = env_int("VERIFY_UPLOADS_PER_HOUR", 60)
 # An export this small is written in the request and downloaded at once; larger ones go to the worker.
 WORKBENCH_EXPORT_INLINE_ROWS = env_int("WORKBENCH_EXPORT_INLINE_ROWS", 2_000)
 # A finished export's download link works this long; the hourly task then deletes the file.

@@ -1,10 +1,11 @@
-"""The reporting app's workbench menu entries."""
+"""What the reporting app adds to the workbench: menu entries, the issued-documents list and the
+record pages' Documents (PDF) panel."""
 
 from __future__ import annotations
 
 
 def register() -> None:
-    """Register the reporting pages in the workbench menu (registry.register_menu)."""
+    """Register the reporting pages, list and record panel with the workbench (registry)."""
     from django.utils.translation import gettext_lazy as _
 
     from backoffice.access.roles import Cap
@@ -23,3 +24,9 @@ def register() -> None:
     register_menu(
         MenuEntry(_("Issued documents"), "reporting:documents", Cap.AUDIT_VIEW, 520, _("Reporting"))
     )
+
+    # The Documents (PDF) panel on the usage-request and application pages.
+    from backoffice.workbench.registry import register_record_panel
+    from reporting.panels import documents_panel
+
+    register_record_panel(documents_panel)

@@ -13,9 +13,13 @@ and ``csrf_protect`` on the inner one (Django's documented pattern for upload ha
 
 from __future__ import annotations
 
+import logging
+import time
 from typing import Any
 
 from django import forms
+from django.conf import settings
+from django.core.cache import caches
 from django.core.files.uploadhandler import FileUploadHandler, StopUpload
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
@@ -25,6 +29,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 
+from applications.api.framework import client_address
 from backoffice.access.decorators import public
 from reporting import documents, selectors
 from reporting.documents import ID_NOTICES, periodic_report_ids
@@ -36,6 +41,8 @@ from reporting.verification import (
     normalise_document_number,
 )
 from usage_requests.models import AuthenticationId
+
+logger = logging.getLogger(__name__)
 
 # Room for the multipart envelope and the CSRF token around the file.
 _ENVELOPE = 64 * 1024
@@ -108,10 +115,32 @@ def _id_statuses(document: IssuedDocument) -> list[IdStatus]:
     ]
 
 
+def _upload_allowed(request: HttpRequest) -> bool:
+    """A fixed one-hour window of VERIFY_UPLOADS_PER_HOUR uploads per address, counted in the
+    shared cache (Redis in production): enough for anyone checking papers, not for hashing
+    guesses by the thousand."""
+    window = int(time.time() // 3600)
+    key = f"verify-uploads:{client_address(request)}:{window}"
+    counter = caches["api"]
+    counter.add(key, 0, timeout=3700)
+    try:
+        count = counter.incr(key)
+    except ValueError:  # expired between add and incr
+        counter.set(key, 1, timeout=3700)
+        count = 1
+    return bool(count <= settings.VERIFY_UPLOADS_PER_HOUR)
+
+
 @public
 @csrf_exempt
 def verify_document(request: HttpRequest, number: str) -> HttpResponse:
     if request.method == "POST":
+        if not _upload_allowed(request):
+            logger.warning("verify: upload refused, too many from %s", client_address(request))
+            error = _("Too many files checked from this address in the last hour: try again later.")
+            response = _page(request, number, error=error, status=429)
+            response["Retry-After"] = str(3600 - int(time.time()) % 3600)
+            return response
         try:
             declared = int(request.META.get("CONTENT_LENGTH") or 0)
         except ValueError:  # a garbled header: the handler below still stops a long body

@@ -1,4 +1,5 @@
-"""What the apps above the ground floor tell the workbench: menu entries and record kinds.
+"""What the apps above the ground floor tell the workbench: menu entries, record kinds, lists and
+record panels.
 
 ``backoffice`` imports no app; apps register here from their AppConfig.ready().
 """
@@ -35,7 +36,12 @@ class RecordKind:
     can_change: Callable[[Any, models.Model], bool]
 
 
+# A panel an upper app adds to the record pages of the apps below it (``{% record_panels obj %}``):
+# ``render(context, record)`` returns its HTML, safe, or "" for a record it has nothing for.
+RecordPanel = Callable[[Any, models.Model], str]
+
 MENU: list[MenuEntry] = []
+RECORD_PANELS: list[RecordPanel] = []
 RECORD_KINDS: dict[str, RecordKind] = {}
 LIST_SPECS: dict[str, ListSpec] = {}
 
@@ -49,6 +55,11 @@ def register_menu(entry: MenuEntry) -> None:
 def register_record_kind(kind: RecordKind) -> None:
     meta = kind.model._meta
     RECORD_KINDS[f"{meta.app_label}.{meta.model_name}"] = kind
+
+
+def register_record_panel(render: RecordPanel) -> None:
+    if render not in RECORD_PANELS:
+        RECORD_PANELS.append(render)
 
 
 def register_list(spec: ListSpec) -> None:

@@ -286,3 +286,27 @@ def test_a_logged_in_user_who_may_see_the_record_gets_links(
     other = login_as(Client(), cast_ur["users"]["hr_other"]).get(url).content.decode()
     assert reverse("usage_requests:detail", args=[approved.pk]) not in other
     assert cast_ur["company"].name not in other
+
+
+def test_one_address_may_check_only_so_many_files_an_hour(
+    approved: UsageRequest, cast_ur: dict[str, Any], settings: Any
+) -> None:
+    settings.VERIFY_UPLOADS_PER_HOUR = 2
+    document = _approval(approved, cast_ur)
+    content = bytes(document.content)
+    busy, other = Client(REMOTE_ADDR="198.51.100.7"), Client(REMOTE_ADDR="198.51.100.8")
+    url = reverse("verify_document", args=[document.number])
+
+    def check(client: Client) -> Any:
+        return client.post(
+            url, {"file": SimpleUploadedFile("n.pdf", content, content_type="application/pdf")}
+        )
+
+    assert [check(busy).status_code for _ in range(2)] == [200, 200]
+    refused = check(busy)
+    assert refused.status_code == 429 and int(refused["Retry-After"]) <= 3600
+    assert "直近1時間に確認されたファイルが多すぎます" in refused.content.decode()
+    assert check(other).status_code == 200, "counted per address"
+    assert busy.get(url).status_code == 200, "the page itself stays open"
+    checks = AuditEvent.objects.filter(action__startswith="document.verified").count()
+    assert checks == 3, "the refused upload was not read, so not checked"

@@ -7,6 +7,7 @@ from typing import Any
 from django import template
 from django.apps import apps
 from django.core.exceptions import FieldDoesNotExist
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -133,3 +134,14 @@ def state_label(event: Any, value: str) -> str:
     except FieldDoesNotExist:
         return value
     return str(choices.get(value, value))
+
+
+@register.simple_tag(takes_context=True)
+def record_panels(context: template.Context, record: Any) -> SafeString:
+    """The panels upper apps add to a record page (registry.register_record_panel), e.g. the
+    reporting app's PDF documents: the lower app's template names none of them."""
+    from backoffice.workbench.registry import RECORD_PANELS
+
+    if record is None:
+        return mark_safe("")
+    return mark_safe("".join(render(context, record) for render in RECORD_PANELS))  # each renders a template
