@@ -16,8 +16,7 @@ from typing import Any
 from xml.sax.saxutils import escape
 
 from reportlab.lib import colors  # type: ignore[import-untyped]
-from reportlab.lib.enums import TA_CENTER, TA_LEFT, TA_RIGHT  # type: ignore[import-untyped]
-from reportlab.lib.styles import ParagraphStyle  # type: ignore[import-untyped]
+from reportlab.lib.enums import TA_CENTER, TA_RIGHT  # type: ignore[import-untyped]
 from reportlab.lib.units import mm  # type: ignore[import-untyped]
 from reportlab.platypus import (  # type: ignore[import-untyped]
     KeepTogether,
@@ -29,7 +28,7 @@ from reportlab.platypus import (  # type: ignore[import-untyped]
 
 from backoffice.periods import TOKYO, format_japanese_date
 from reporting import charts
-from reporting.pdf.common import FRAME_WIDTH, Frame, build
+from reporting.pdf.common import FRAME_WIDTH, INK, MUTED, RULE, SHADE, Frame, build, style
 from reporting.statistics_presentation import Section
 from usage_requests.pledge import GOTHIC, MINCHO
 
@@ -46,39 +45,26 @@ class MonthlyReportContent:
     sections: tuple[Section, ...]
 
 
-_INK = colors.HexColor("#1a1a1a")
-_MUTED = colors.HexColor("#4d4d4d")
-_RULE = colors.HexColor("#808080")
-_SHADE = colors.HexColor("#f2f2f2")
-
 _FRAME_WIDTH = FRAME_WIDTH
 
 
 def _style(name: str, **overrides: Any) -> Any:
-    base: dict[str, Any] = {
-        "fontName": GOTHIC,
-        "fontSize": 9,
-        "leading": 12,
-        "textColor": _INK,
-        "wordWrap": "CJK",
-        "alignment": TA_LEFT,
-    }
-    base.update(overrides)
-    return ParagraphStyle(name, **base)
+    """The documents' paragraph style (pdf/common.style), in Gothic 9 pt: a report of tables."""
+    return style(name, **{"fontName": GOTHIC, "fontSize": 9, "leading": 12, **overrides})
 
 
 def _styles() -> dict[str, Any]:
     return {
         "title": _style("title", fontSize=17, leading=23, alignment=TA_CENTER),
-        "subtitle": _style("subtitle", fontSize=10.5, leading=15, alignment=TA_CENTER, textColor=_MUTED),
+        "subtitle": _style("subtitle", fontSize=10.5, leading=15, alignment=TA_CENTER, textColor=MUTED),
         "heading": _style("heading", fontSize=11.5, leading=16, spaceBefore=4),
         "cell": _style("cell", fontName=MINCHO),
         "cell_total": _style("cell_total"),
-        "head": _style("head", fontSize=8, leading=10.5, textColor=_MUTED),
+        "head": _style("head", fontSize=8, leading=10.5, textColor=MUTED),
         "number": _style("number", fontName=MINCHO, alignment=TA_RIGHT),
         "number_total": _style("number_total", alignment=TA_RIGHT),
-        "head_number": _style("head_number", fontSize=8, leading=10.5, textColor=_MUTED, alignment=TA_RIGHT),
-        "note": _style("note", fontSize=7.5, leading=10.5, textColor=_MUTED),
+        "head_number": _style("head_number", fontSize=8, leading=10.5, textColor=MUTED, alignment=TA_RIGHT),
+        "note": _style("note", fontSize=7.5, leading=10.5, textColor=MUTED),
     }
 
 
@@ -110,9 +96,9 @@ def _header(c: MonthlyReportContent, styles: dict[str, Any]) -> list[Any]:
         style=TableStyle(
             [
                 ("FONTNAME", (0, 0), (-1, -1), GOTHIC),
-                ("BOX", (0, 0), (-1, -1), 0.6, _INK),
-                ("INNERGRID", (0, 0), (-1, -1), 0.3, _RULE),
-                ("BACKGROUND", (0, 0), (0, -1), _SHADE),
+                ("BOX", (0, 0), (-1, -1), 0.6, INK),
+                ("INNERGRID", (0, 0), (-1, -1), 0.3, RULE),
+                ("BACKGROUND", (0, 0), (0, -1), SHADE),
                 ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
                 ("TOPPADDING", (0, 0), (-1, -1), 2),
                 ("BOTTOMPADDING", (0, 0), (-1, -1), 3),
@@ -144,10 +130,10 @@ def _section(section: Section, styles: dict[str, Any]) -> Any:
     ]
     style: list[tuple[Any, ...]] = [
         ("FONTNAME", (0, 0), (-1, -1), GOTHIC),
-        ("LINEABOVE", (0, 0), (-1, 0), 0.6, _INK),
-        ("LINEBELOW", (0, 0), (-1, 0), 0.4, _RULE),
-        ("LINEBELOW", (0, -1), (-1, -1), 0.6, _INK),
-        ("ROWBACKGROUNDS", (0, 1), (-1, -1), [colors.white, _SHADE]),
+        ("LINEABOVE", (0, 0), (-1, 0), 0.6, INK),
+        ("LINEBELOW", (0, 0), (-1, 0), 0.4, RULE),
+        ("LINEBELOW", (0, -1), (-1, -1), 0.6, INK),
+        ("ROWBACKGROUNDS", (0, 1), (-1, -1), [colors.white, SHADE]),
         ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
         ("TOPPADDING", (0, 0), (-1, -1), 1.5),
         ("BOTTOMPADDING", (0, 0), (-1, -1), 2.5),
@@ -156,7 +142,7 @@ def _section(section: Section, styles: dict[str, Any]) -> Any:
         cell, number = ("cell_total", "number_total") if row.is_total else ("cell", "number")
         data.append([_p(row.label, styles[cell]), *(_p(text, styles[number]) for text in row.display)])
         if row.is_total:
-            style.append(("LINEABOVE", (0, index), (-1, index), 0.4, _RULE))
+            style.append(("LINEABOVE", (0, index), (-1, index), 0.4, RULE))
     table = Table(
         data,
         colWidths=[label_width, *([value_width] * len(section.columns))],
